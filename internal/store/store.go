@@ -1,0 +1,162 @@
+// Package store defines the metadata store: the contract that every catalog
+// driver implements, and the records it keeps.
+//
+// Two drivers implement it and pass the same conformance suite
+// (storetest.Run): internal/store/sqlite (modernc.org/sqlite, the embedded
+// default) and internal/store/postgres (pgx). Both run numbered migrations on
+// Open, kept as .sql files per driver.
+//
+// Concurrency: a Store is safe for concurrent use by many goroutines, and
+// several processes may share one database (the CLI beside a running server):
+// writes are transactions, and version numbers are assigned inside them.
+//
+// Ownership: the store keeps metadata only. The bytes of a dataset version
+// live in the artifact store (internal/blob) under Version.ArtifactKey; the
+// caller writes the object before CreateVersions and deletes it if
+// CreateVersions fails, so a failed step leaves neither a row nor a file.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/mlcycle/mlcycle/internal/fault"
+)
+
+// ErrNotFound is returned (wrapped, marked fault.KindNotFound) when a dataset
+// or version does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrDuplicate is returned (wrapped, marked fault.KindConflict) by
+// CreateVersions when a dataset already has a version with the same
+// InputKey: the same input was already recorded, typically by a concurrent
+// caller. The caller looks the existing version up with VersionByInput.
+var ErrDuplicate = errors.New("duplicate version input")
+
+// NotFoundf returns an error wrapping ErrNotFound marked KindNotFound.
+func NotFoundf(what string) error {
+	return fault.Mark(fault.KindNotFound, &wrapped{msg: what + ": not found", err: ErrNotFound})
+}
+
+// Duplicatef returns an error wrapping ErrDuplicate marked KindConflict.
+func Duplicatef(what string) error {
+	return fault.Mark(fault.KindConflict, &wrapped{msg: what + ": already recorded", err: ErrDuplicate})
+}
+
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (w *wrapped) Error() string { return w.msg }
+func (w *wrapped) Unwrap() error { return w.err }
+
+// Version kinds: how a dataset version was made.
+const (
+	KindIngest = "ingest" // read from a file or object
+	KindPrep   = "prep"   // a prep recipe over parent versions
+	KindSplit  = "split"  // one part of a train/valid/test split
+)
+
+// Dataset is a named, versioned table in the catalog.
+type Dataset struct {
+	ID        int64
+	Name      string
+	CreatedAt time.Time
+	// Latest is the highest version number; Versions counts versions
+	// (equal to Latest, since versions are never deleted).
+	Latest int
+	// LatestRows and LatestBytes describe the latest version.
+	LatestRows  int64
+	LatestBytes int64
+}
+
+// Parent is a lineage edge from a version to one of its inputs.
+type Parent struct {
+	VersionID int64  // the parent version's ID
+	Dataset   string // the parent's dataset name (filled on read)
+	Version   int    // the parent's version number (filled on read)
+	// Role says how the parent was used: "input" (prep input, split
+	// source) or "join" (a dataset joined in a recipe).
+	Role string
+}
+
+// Version is one immutable version of a dataset.
+type Version struct {
+	ID      int64
+	Dataset string
+	Version int // 1, 2, ... per dataset
+	Kind    string
+	// ContentHash is the sha256 (hex) of the stored Parquet object.
+	ContentHash string
+	// InputKey (sha256 hex) identifies how the version was made: the source
+	// bytes' hash and the ingest options, or the parents and the recipe.
+	// It is unique per dataset: the same input never makes two versions.
+	InputKey string
+	// Schema is the version's schema as JSON (catalog.Schema); the store
+	// keeps it opaque.
+	Schema []byte
+	Rows   int64
+	Bytes  int64 // size of the stored Parquet object
+	// Source describes where the data came from: a path or URL for ingest,
+	// a description for derived versions.
+	Source string
+	// Options holds the options that made the version as JSON (ingest
+	// options, recipe, split parameters); opaque to the store.
+	Options     []byte
+	ArtifactKey string
+	CreatedAt   time.Time
+	Parents     []Parent
+}
+
+// NewVersion is what CreateVersions needs to record a version. The store
+// assigns ID and Version.
+type NewVersion struct {
+	Dataset     string
+	Kind        string
+	ContentHash string
+	InputKey    string
+	Schema      []byte
+	Rows        int64
+	Bytes       int64
+	Source      string
+	Options     []byte
+	ArtifactKey string
+	CreatedAt   time.Time
+	// Parents are lineage edges; only VersionID and Role are read.
+	Parents []Parent
+}
+
+// Catalog is the dataset part of the metadata store.
+type Catalog interface {
+	// CreateVersions records each new version, creating its dataset when
+	// it does not exist yet, in one transaction: either all are recorded
+	// or none is. Each gets the next version number of its dataset. If a
+	// dataset already has a version with the same InputKey, nothing is
+	// recorded and the error wraps ErrDuplicate. A parent VersionID that
+	// does not exist fails the whole call with ErrNotFound.
+	CreateVersions(ctx context.Context, vs []NewVersion) ([]Version, error)
+	// Version returns version v of dataset name; v == 0 means the latest.
+	Version(ctx context.Context, name string, v int) (Version, error)
+	// VersionByID returns the version with the given ID.
+	VersionByID(ctx context.Context, id int64) (Version, error)
+	// VersionByInput returns the version of dataset name made from
+	// inputKey, or an error wrapping ErrNotFound.
+	VersionByInput(ctx context.Context, name, inputKey string) (Version, error)
+	// Versions lists the versions of dataset name, oldest first.
+	Versions(ctx context.Context, name string) ([]Version, error)
+	// Datasets lists all datasets by name.
+	Datasets(ctx context.Context) ([]Dataset, error)
+	// Children lists the versions that have version id as a parent,
+	// ordered by ID.
+	Children(ctx context.Context, id int64) ([]Version, error)
+}
+
+// Store is a metadata store. Close releases its connections.
+type Store interface {
+	Catalog
+	// Driver names the driver: "sqlite" or "postgres".
+	Driver() string
+	Close() error
+}
