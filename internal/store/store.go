@@ -88,7 +88,9 @@ type Version struct {
 	Dataset string
 	Version int // 1, 2, ... per dataset
 	Kind    string
-	// ContentHash is the sha256 (hex) of the stored Parquet object.
+	// ContentHash is a sha256 (hex) of the version's data: for an ingested
+	// version, of the source file's bytes (so it matches `sha256sum FILE`);
+	// for a derived version (prep, split), of the stored Parquet object.
 	ContentHash string
 	// InputKey (sha256 hex) identifies how the version was made: the source
 	// bytes' hash and the ingest options, or the parents and the recipe.

@@ -1,0 +1,3 @@
+DROP TABLE lineage;
+DROP TABLE versions;
+DROP TABLE datasets;

@@ -1,0 +1,148 @@
+package frame
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Frame is an ordered set of named columns of equal length. A Frame is
+// immutable and safe for concurrent reads; Select and Take return new frames.
+type Frame struct {
+	cols  []Column
+	index map[string]int
+	n     int
+}
+
+// New returns a frame of the given columns, in order. It reports every
+// problem it finds: nil columns, duplicate names and columns whose length
+// differs from the first column's. A frame without columns has no rows.
+func New(cols ...Column) (*Frame, error) {
+	f := &Frame{cols: cols, index: make(map[string]int, len(cols))}
+	var errs []error
+	for i, c := range cols {
+		if c == nil {
+			errs = append(errs, fmt.Errorf("frame: column %d is nil: %w", i, ErrInvalid))
+			continue
+		}
+		name := c.Name()
+		if j, dup := f.index[name]; dup {
+			errs = append(errs, fmt.Errorf("frame: columns %d and %d are both named %q: %w", j, i, name, ErrInvalid))
+			continue
+		}
+		f.index[name] = i
+		if len(f.index) == 1 {
+			f.n = c.Len()
+		} else if c.Len() != f.n {
+			errs = append(errs, fmt.Errorf("frame: column %q has %d rows, want %d like column %q: %w", name, c.Len(), f.n, cols[0].Name(), ErrInvalid))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return f, nil
+}
+
+// Len returns the number of rows.
+func (f *Frame) Len() int { return f.n }
+
+// NumColumns returns the number of columns.
+func (f *Frame) NumColumns() int { return len(f.cols) }
+
+// Columns returns the columns in order. The returned slice is a copy; the
+// columns are shared.
+func (f *Frame) Columns() []Column { return append([]Column(nil), f.cols...) }
+
+// Column returns the column with the given name.
+func (f *Frame) Column(name string) (Column, bool) {
+	i, ok := f.index[name]
+	if !ok {
+		return nil, false
+	}
+	return f.cols[i], true
+}
+
+// Names returns the column names in order.
+func (f *Frame) Names() []string {
+	names := make([]string, len(f.cols))
+	for i, c := range f.cols {
+		names[i] = c.Name()
+	}
+	return names
+}
+
+// Schema returns the fields of the columns in order.
+func (f *Frame) Schema() Schema {
+	s := make(Schema, len(f.cols))
+	for i, c := range f.cols {
+		s[i] = c.Field()
+	}
+	return s
+}
+
+// Select returns a frame of the named columns in the given order, sharing
+// them with f. It reports every unknown or repeated name.
+func (f *Frame) Select(names ...string) (*Frame, error) {
+	cols := make([]Column, 0, len(names))
+	seen := make(map[string]bool, len(names))
+	var errs []error
+	for _, name := range names {
+		i, ok := f.index[name]
+		switch {
+		case !ok:
+			errs = append(errs, fmt.Errorf("frame: select %q: %w", name, ErrUnknownColumn))
+		case seen[name]:
+			errs = append(errs, fmt.Errorf("frame: select %q twice: %w", name, ErrInvalid))
+		default:
+			seen[name] = true
+			cols = append(cols, f.cols[i])
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return &Frame{cols: cols, index: indexOf(cols), n: f.n}, nil
+}
+
+// Take returns a frame of the listed rows, in the listed order, with every
+// column copied. Rows may repeat (as in bootstrap samples). Every index must
+// be in [0, Len()).
+func (f *Frame) Take(rows []int) (*Frame, error) {
+	for j, i := range rows {
+		if i < 0 || i >= f.n {
+			return nil, fmt.Errorf("frame: take: row %d (at %d) is outside [0, %d): %w", i, j, f.n, ErrInvalid)
+		}
+	}
+	cols := make([]Column, len(f.cols))
+	for k, c := range f.cols {
+		cols[k] = c.take(rows)
+	}
+	n := len(rows)
+	if len(cols) == 0 {
+		n = 0
+	}
+	return &Frame{cols: cols, index: f.index, n: n}, nil
+}
+
+// ColumnAs returns the column with the given name as the concrete type C,
+// for example *FloatColumn. It fails when the frame has no such column or
+// the column has another type.
+func ColumnAs[C Column](f *Frame, name string) (C, error) {
+	var zero C
+	c, ok := f.Column(name)
+	if !ok {
+		return zero, fmt.Errorf("frame: column %q: %w", name, ErrUnknownColumn)
+	}
+	typed, ok := c.(C)
+	if !ok {
+		return zero, fmt.Errorf("frame: column %q is %s, not %T: %w", name, c.Kind(), zero, ErrInvalid)
+	}
+	return typed, nil
+}
+
+func indexOf(cols []Column) map[string]int {
+	index := make(map[string]int, len(cols))
+	for i, c := range cols {
+		index[c.Name()] = i
+	}
+	return index
+}
