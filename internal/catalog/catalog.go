@@ -280,7 +280,7 @@ func (s *Service) Record(ctx context.Context, staged []Staged) (out []Version, e
 			return nil, false, err
 		}
 		out = append(out, v)
-		s.log.InfoContext(ctx, "recorded version", "dataset", v.Dataset, "version", v.Version.Version, "rows", v.Rows, "kind", v.Kind)
+		s.log.InfoContext(ctx, "recorded version", "dataset", v.Dataset, "version", v.Number(), "rows", v.Rows, "kind", v.Kind)
 	}
 	return out, false, nil
 }
@@ -329,3 +329,6 @@ func randomID() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// Number returns the version number (1, 2, ...) within its dataset.
+func (v Version) Number() int { return v.Version.Version }

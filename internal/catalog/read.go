@@ -76,7 +76,7 @@ func (s *Service) Lineage(ctx context.Context, ref string) (*Node, error) {
 }
 
 func (s *Service) lineage(ctx context.Context, v Version, role string, seen map[int64]bool) (*Node, error) {
-	n := &Node{Dataset: v.Dataset, Version: v.Version.Version, Kind: v.Kind, Source: v.Source,
+	n := &Node{Dataset: v.Dataset, Version: v.Number(), Kind: v.Kind, Source: v.Source,
 		ContentHash: v.ContentHash, Rows: v.Rows, CreatedAt: v.CreatedAt, Role: role}
 	if len(v.Options) > 0 && string(v.Options) != "null" {
 		n.Options = json.RawMessage(v.Options)

@@ -197,3 +197,10 @@ func logicalOf(duckType string) (logical, cast string) {
 		return TypeText, "VARCHAR"
 	}
 }
+
+// LogicalOf returns the logical type of a column stored as DuckDB type t
+// (VARCHAR → categorical; types without a logical counterpart → text).
+func LogicalOf(t string) string {
+	l, _ := logicalOf(t)
+	return l
+}

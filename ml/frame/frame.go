@@ -3,6 +3,7 @@ package frame
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Frame is an ordered set of named columns of equal length. A Frame is
@@ -17,8 +18,10 @@ type Frame struct {
 // problem it finds: nil columns, duplicate names and columns whose length
 // differs from the first column's. A frame without columns has no rows.
 func New(cols ...Column) (*Frame, error) {
+	cols = slices.Clone(cols)
 	f := &Frame{cols: cols, index: make(map[string]int, len(cols))}
 	var errs []error
+	first := ""
 	for i, c := range cols {
 		if c == nil {
 			errs = append(errs, fmt.Errorf("frame: column %d is nil: %w", i, ErrInvalid))
@@ -31,9 +34,9 @@ func New(cols ...Column) (*Frame, error) {
 		}
 		f.index[name] = i
 		if len(f.index) == 1 {
-			f.n = c.Len()
+			f.n, first = c.Len(), name
 		} else if c.Len() != f.n {
-			errs = append(errs, fmt.Errorf("frame: column %q has %d rows, want %d like column %q: %w", name, c.Len(), f.n, cols[0].Name(), ErrInvalid))
+			errs = append(errs, fmt.Errorf("frame: column %q has %d rows, want %d like column %q: %w", name, c.Len(), f.n, first, ErrInvalid))
 		}
 	}
 	if len(errs) > 0 {
@@ -80,7 +83,8 @@ func (f *Frame) Schema() Schema {
 }
 
 // Select returns a frame of the named columns in the given order, sharing
-// them with f. It reports every unknown or repeated name.
+// them with f. It reports every unknown or repeated name. Selecting no
+// columns gives a frame without columns, which has no rows.
 func (f *Frame) Select(names ...string) (*Frame, error) {
 	cols := make([]Column, 0, len(names))
 	seen := make(map[string]bool, len(names))
@@ -100,7 +104,11 @@ func (f *Frame) Select(names ...string) (*Frame, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return &Frame{cols: cols, index: indexOf(cols), n: f.n}, nil
+	n := f.n
+	if len(cols) == 0 {
+		n = 0
+	}
+	return &Frame{cols: cols, index: indexOf(cols), n: n}, nil
 }
 
 // Take returns a frame of the listed rows, in the listed order, with every

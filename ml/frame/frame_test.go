@@ -107,6 +107,7 @@ func TestNewErrors(t *testing.T) {
 		{name: "duplicate", cols: []Column{a, a2}, wants: []string{`both named "a"`}},
 		{name: "length", cols: []Column{a, b}, wants: []string{`column "b" has 1 rows, want 2`}},
 		{name: "nil column", cols: []Column{a, nil}, wants: []string{"column 1 is nil"}},
+		{name: "nil first column", cols: []Column{nil, a, b}, wants: []string{"column 0 is nil", `column "b" has 1 rows, want 2 like column "a"`}},
 		{
 			name:  "every problem",
 			cols:  []Column{a, b, a2, c},
@@ -174,8 +175,12 @@ func TestSelect(t *testing.T) {
 			if diff := cmp.Diff(tt.want, g.Names()); diff != "" {
 				t.Errorf("Select(%q).Names() mismatch (-want +got):\n%s", tt.names, diff)
 			}
-			if g.Len() != f.Len() {
-				t.Errorf("Select(%q).Len() = %d, want %d", tt.names, g.Len(), f.Len())
+			wantLen := f.Len()
+			if len(tt.names) == 0 {
+				wantLen = 0 // no columns, no rows
+			}
+			if g.Len() != wantLen {
+				t.Errorf("Select(%q).Len() = %d, want %d", tt.names, g.Len(), wantLen)
 			}
 			for _, name := range tt.names {
 				got, _ := g.Column(name)

@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/mlcycle/mlcycle/internal/app"
+	"github.com/mlcycle/mlcycle/internal/config"
+	"github.com/mlcycle/mlcycle/internal/demo"
+	"github.com/mlcycle/mlcycle/internal/fault"
+	"github.com/spf13/cobra"
+)
+
+func newDemoCmd(st *state) *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run the lifecycle demo on the bundled churn dataset",
+		Long: `Run the lifecycle demo in a project folder of its own (created if missing,
+reused if it holds a project): ingest the bundled churn dataset, prepare it
+with a recipe, split it stratified by the target, profile the training part
+and trace the test part's lineage. Each step prints what it made.`,
+		Example: "  mlcycle demo --dir /tmp/churn-demo",
+		Args:    exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d := st.abs(dir)
+			log, err := st.logger()
+			if err != nil {
+				return err
+			}
+			cfg, err := config.Load(d, config.Overrides{Store: st.g.store})
+			if fault.KindOf(err) == fault.KindNotFound {
+				if _, err := config.Init(d, "churn-demo"); err != nil {
+					return err
+				}
+				cfg, err = config.Load(d, config.Overrides{Store: st.g.store})
+			}
+			if err != nil {
+				return err
+			}
+			a, err := app.Open(cmd.Context(), cfg, app.Deps{Log: log})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			w := st.env.Stdout
+			if st.json {
+				w = nil
+			} else {
+				fmt.Fprintf(w, "mlcycle demo in %s\n", cfg.Dir)
+			}
+			rep, err := demo.Run(cmd.Context(), a, w)
+			if err != nil {
+				return err
+			}
+			if st.json {
+				return writeJSON(st.env.Stdout, rep)
+			}
+			fmt.Fprintf(st.env.Stdout, "\nDone. Explore it with:\n  cd %s\n  mlcycle data list\n  mlcycle data show churn_clean_train\n  mlcycle data lineage churn_clean_test\n", cfg.Dir)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "mlcycle-demo", "project folder for the demo")
+	st.jsonFlag(cmd)
+	return cmd
+}
+
