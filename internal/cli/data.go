@@ -182,10 +182,10 @@ func newDataListCmd(st *state) *cobra.Command {
 
 func newDataShowCmd(st *state) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "show NAME[@VERSION]",
-		Short: "Show a dataset version: schema, rows, size, source, lineage and a profile",
+		Use:     "show NAME[@VERSION]",
+		Short:   "Show a dataset version: schema, rows, size, source, lineage and a profile",
 		Example: "  mlcycle data show churn\n  mlcycle data show churn@1 --json",
-		Args:  exactArgs(1, "NAME[@VERSION]"),
+		Args:    exactArgs(1, "NAME[@VERSION]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := st.open(cmd.Context())
 			if err != nil {

@@ -63,4 +63,3 @@ and trace the test part's lineage. Each step prints what it made.`,
 	st.jsonFlag(cmd)
 	return cmd
 }
-

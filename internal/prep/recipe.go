@@ -4,20 +4,20 @@
 // A recipe is YAML: a list of steps, or a mapping with a "steps" list. Each
 // step is a mapping with one key, the step kind:
 //
-//	- select: [a, b, c]                 # keep these columns, in this order
-//	- drop: [id]                        # remove columns
-//	- rename: {old: new}                # rename columns
-//	- cast: {age: float, zip: categorical}
-//	- fill_missing: {columns: [income], strategy: median}   # constant|mean|median|mode
-//	- fill_missing: {columns: [home], strategy: constant, value: unknown}
-//	- drop_missing: [income]            # drop rows missing any of these (default: any column)
-//	- dedupe: [customer_id]             # keep the first row per key (default: all columns)
-//	- filter: "age >= 18 AND status IS NOT NULL"           # a SQL boolean expression
-//	- clip: {columns: [income], lower: 0.01, upper: 0.99}  # clip to quantiles
-//	- derive: {name: ratio, expr: "debt / nullif(income, 0)"}
-//	- join: {dataset: regions@2, on: [state], how: left}   # inner|left|right|full
-//	- sql: "SELECT state, count(*) AS n FROM input GROUP BY state"
-//	- sample: {n: 1000, seed: 7}        # or {frac: 0.1, seed: 7}
+//   - select: [a, b, c]                 # keep these columns, in this order
+//   - drop: [id]                        # remove columns
+//   - rename: {old: new}                # rename columns
+//   - cast: {age: float, zip: categorical}
+//   - fill_missing: {columns: [income], strategy: median}   # constant|mean|median|mode
+//   - fill_missing: {columns: [home], strategy: constant, value: unknown}
+//   - drop_missing: [income]            # drop rows missing any of these (default: any column)
+//   - dedupe: [customer_id]             # keep the first row per key (default: all columns)
+//   - filter: "age >= 18 AND status IS NOT NULL"           # a SQL boolean expression
+//   - clip: {columns: [income], lower: 0.01, upper: 0.99}  # clip to quantiles
+//   - derive: {name: ratio, expr: "debt / nullif(income, 0)"}
+//   - join: {dataset: regions@2, on: [state], how: left}   # inner|left|right|full
+//   - sql: "SELECT state, count(*) AS n FROM input GROUP BY state"
+//   - sample: {n: 1000, seed: 7}        # or {frac: 0.1, seed: 7}
 //
 // Parse checks the structure and reports every problem with its step index
 // and field ("steps[2].fill_missing.strategy: ..."). Run then checks each

@@ -23,8 +23,8 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
-	"os"
 	"math/rand/v2"
+	"os"
 	"sort"
 	"strings"
 
