@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -223,4 +224,37 @@ func invalidAt(b []byte) int {
 		i += n
 	}
 	return len(b)
+}
+
+// checkJSONL returns the first line of a JSON lines file that is not one
+// valid JSON object, or nil.
+func checkJSONL(path string) error {
+	r, err := openMaybeGzip(path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	br := bufio.NewReaderSize(r, 1<<16)
+	for line := 1; ; line++ {
+		raw, err := br.ReadBytes('\n')
+		if len(raw) == 0 && err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+		b := bytes.TrimSpace(raw)
+		if len(b) == 0 {
+			continue
+		}
+		if !utf8.Valid(b) {
+			return &Problem{Line: line, Msg: "invalid UTF-8 (the file must be UTF-8 encoded)"}
+		}
+		if !json.Valid(b) {
+			return &Problem{Line: line, Msg: "malformed JSON: the line is not one complete JSON value"}
+		}
+		if b[0] != '{' {
+			return &Problem{Line: line, Msg: "each line must be a JSON object ({...})"}
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package dataengine
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"errors"
@@ -145,46 +146,50 @@ func (e *Engine) Ingest(ctx context.Context, src, dst string, opts IngestOpts) (
 	}
 	// Forced types go to the reader for CSV (so conversion errors carry
 	// the line); inferred overrides (booleans, widened columns) too.
+	isCSV := format == FormatCSV || format == FormatTSV
 	readerTypes := map[string]string{}
 	for col, t := range opts.Types {
 		readerTypes[col] = Physical(t)
 	}
-	var cols []sniffed
-	var logical map[string]string
+	cols, err := describe(ctx, conn, "SELECT * FROM "+scan(readerTypes))
+	if err != nil {
+		return res, e.explain(ctx, err, src, format)
+	}
+	if header == nil {
+		for col := range opts.Types {
+			if indexSniffed(cols, col) < 0 {
+				return res, fault.Invalid("%s: schema names column %q, which the file does not have (columns: %s)", src, col, strings.Join(sniffedNames(cols), ", "))
+			}
+		}
+	}
+	logical, err := e.refineStrings(ctx, conn, scan(readerTypes), cols, opts.Types)
+	if err != nil {
+		return res, e.explain(ctx, err, src, format)
+	}
+	// DuckDB's string-to-integer cast rounds ("2.5" becomes 3), so CSV
+	// integer columns are read as text and converted by guard(), which
+	// fails on anything but an integer instead.
+	ints := map[string]bool{}
+	if isCSV {
+		for _, c := range cols {
+			if strings.ToUpper(c.typ) == "BIGINT" {
+				ints[c.name] = true
+				readerTypes[c.name] = "VARCHAR"
+			}
+		}
+		for col, t := range logical {
+			if t == TypeBoolean {
+				readerTypes[col] = "BOOLEAN"
+			}
+		}
+	}
 	for attempt := 0; ; attempt++ {
-		cols, err = describe(ctx, conn, "SELECT * FROM "+scan(readerTypes))
-		if err != nil {
-			return res, e.explain(ctx, err, src, format)
-		}
-		if header == nil {
-			for col := range opts.Types {
-				if indexSniffed(cols, col) < 0 {
-					return res, fault.Invalid("%s: schema names column %q, which the file does not have (columns: %s)", src, col, strings.Join(sniffedNames(cols), ", "))
-				}
-			}
-		}
-		if attempt == 0 {
-			logical, err = e.refineStrings(ctx, conn, scan(readerTypes), cols, opts.Types)
-			if err != nil {
-				return res, e.explain(ctx, err, src, format)
-			}
-			changed := false
-			for col, t := range logical {
-				if t == TypeBoolean && opts.Types[col] == "" {
-					readerTypes[col] = "BOOLEAN"
-					changed = true
-				}
-			}
-			if changed && (format == FormatCSV || format == FormatTSV) {
-				continue
-			}
-		}
 		if format == FormatJSONL || format == FormatParquet {
 			if err := checkForced(ctx, conn, src, scan(nil), opts.Types, format); err != nil {
 				return res, err
 			}
 		}
-		sel := canonicalSelect(cols, logical, opts.Types, format)
+		sel := canonicalSelect(cols, logical, opts.Types, ints)
 		var n int64
 		err = conn.QueryRowContext(ctx, fmt.Sprintf("COPY (%s FROM %s) TO %s (FORMAT parquet)", sel, scan(readerTypes), quote(dst))).Scan(&n)
 		if err == nil {
@@ -201,13 +206,26 @@ func (e *Engine) Ingest(ctx context.Context, src, dst string, opts IngestOpts) (
 			return res, e.explain(ctx, err, src, format)
 		}
 		if forced := opts.Types[ce.column]; forced != "" {
-			return res, fault.Invalid("%s: line %d, column %q: value %q is not a valid %s (type forced by the schema)", src, ce.line, ce.column, ce.value, forced)
+			if ce.line == 0 && isCSV {
+				ce.line = e.lineOf(ctx, conn, src, scan(readerTypes), ce, forced)
+			}
+			where := ""
+			if ce.line > 0 {
+				where = fmt.Sprintf("line %d, ", ce.line)
+			}
+			return res, fault.Invalid("%s: %scolumn %q: value %q is not a valid %s (type forced by the schema)", src, where, ce.column, ce.value, forced)
 		}
 		wider := widen(ce.target, ce.value)
 		if wider == "" {
 			return res, e.explain(ctx, err, src, format)
 		}
+		delete(ints, ce.column)
 		readerTypes[ce.column] = wider
+		for i := range cols {
+			if cols[i].name == ce.column {
+				cols[i].typ = wider
+			}
+		}
 		if wider == "VARCHAR" {
 			logical[ce.column] = TypeCategorical
 		} else {
@@ -397,12 +415,17 @@ func toFloat(v any) float64 {
 }
 
 // canonicalSelect builds the SELECT list that stores every column in its
-// canonical physical type.
-func canonicalSelect(cols []sniffed, logical, forced map[string]string, format string) string {
+// canonical physical type. Columns in ints are read as text and go through
+// guard.
+func canonicalSelect(cols []sniffed, logical, forced map[string]string, ints map[string]bool) string {
 	parts := make([]string, len(cols))
 	for i, c := range cols {
 		id := Ident(c.name)
 		want := ""
+		if ints[c.name] || forced[c.name] == TypeInteger && ints[c.name] {
+			parts[i] = guard(c.name) + " AS " + id
+			continue
+		}
 		if f := forced[c.name]; f != "" {
 			want = Physical(f)
 		} else if logical[c.name] == TypeBoolean {
@@ -419,6 +442,18 @@ func canonicalSelect(cols []sniffed, logical, forced map[string]string, format s
 	return "SELECT " + strings.Join(parts, ", ")
 }
 
+// guardTag marks the errors that guard raises.
+const guardTag = "mlcycle-not-integer"
+
+// guard converts a text column to BIGINT exactly: a value that is not a
+// whole number raises an error naming the column and the value, which
+// Ingest turns into widening (inferred types) or a report (forced types).
+func guard(col string) string {
+	id := Ident(col)
+	return fmt.Sprintf("CASE WHEN %[1]s IS NULL THEN NULL WHEN regexp_full_match(%[1]s, '\\s*[+-]?[0-9]+\\s*') THEN COALESCE(TRY_CAST(%[1]s AS BIGINT), error(%[2]s || %[1]s)) ELSE error(%[2]s || %[1]s) END",
+		id, quote(guardTag+"\x1f"+col+"\x1f"))
+}
+
 type conversion struct {
 	line          int
 	column, value string
@@ -432,6 +467,16 @@ var (
 )
 
 func parseConversion(msg string) *conversion {
+	if i := strings.Index(msg, guardTag+"\x1f"); i >= 0 {
+		parts := strings.SplitN(msg[i+len(guardTag)+1:], "\x1f", 2)
+		if len(parts) == 2 {
+			v := parts[1]
+			if j := strings.IndexByte(v, '\n'); j >= 0 {
+				v = v[:j]
+			}
+			return &conversion{column: parts[0], value: v, target: "BIGINT"}
+		}
+	}
 	m := reConversion.FindStringSubmatch(msg)
 	if m == nil {
 		return nil
@@ -467,6 +512,11 @@ func (e *Engine) explain(ctx context.Context, err error, src, format string) err
 	msg := err.Error()
 	if c := parseConversion(msg); c != nil {
 		return fault.Invalid("%s: line %d, column %q: could not convert %q to %s", src, c.line, c.column, c.value, strings.ToLower(c.target))
+	}
+	if format == FormatJSONL {
+		if p := checkJSONL(src); p != nil {
+			return fault.Invalid("%s: %v", src, p)
+		}
 	}
 	if m := reJSON.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
@@ -551,7 +601,40 @@ func checkForced(ctx context.Context, conn *sql.Conn, src, scan string, forced m
 		if format == FormatParquet {
 			where = fmt.Sprintf("row %d", rn)
 		}
+		if u, err := strconv.Unquote(v); err == nil && strings.HasPrefix(v, `"`) {
+			v = u // a JSON string
+		}
 		return fault.Invalid("%s: %s, column %q: value %q is not a valid %s (type forced by the schema)", src, where, col, v, forced[col])
 	}
 	return nil
+}
+
+// lineOf finds the line of the first row whose column holds the value of
+// a failed conversion: DuckDB finds the row, the Go scanner its line
+// (records may span lines). It returns 0 when it cannot tell.
+func (e *Engine) lineOf(ctx context.Context, conn *sql.Conn, src, scan string, ce *conversion, _ string) int {
+	var rn int64
+	q := fmt.Sprintf("SELECT rn FROM (SELECT row_number() OVER () AS rn, CAST(%[1]s AS VARCHAR) AS v FROM %[2]s) WHERE v = %[3]s ORDER BY rn LIMIT 1", Ident(ce.column), scan, quote(ce.value))
+	if err := conn.QueryRowContext(ctx, q).Scan(&rn); err != nil {
+		return 0
+	}
+	r, err := openMaybeGzip(src)
+	if err != nil {
+		return 0
+	}
+	defer r.Close()
+	delim := byte(',')
+	if strings.Contains(scan, "delim='\t'") {
+		delim = '\t'
+	}
+	line, i := 0, int64(-1) // record -1 is the header
+	scanCSV(bufio.NewReaderSize(r, 1<<16), delim, func(l int, _ []string) error {
+		if i == rn-1 {
+			line = l
+			return errStop
+		}
+		i++
+		return nil
+	})
+	return line
 }

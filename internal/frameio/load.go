@@ -27,7 +27,7 @@
 //	Parquet type                        logical      column
 //	BOOLEAN                             boolean      Bool
 //	INT32, INT64 (signed or unsigned)   integer      Float
-//	INT32, INT64, FIXED DECIMAL         float        Float (value / 10^scale)
+//	DECIMAL (INT32, INT64, FIXED_LEN)   float        Float (value / 10^scale)
 //	FLOAT, DOUBLE                       float        Float
 //	INT32 DATE                          date         Time (midnight UTC)
 //	INT64 TIMESTAMP, INT96              timestamp    Time (nanoseconds, UTC)
@@ -40,8 +40,8 @@
 //
 // A logical type from the catalog may ask for another representation where
 // it makes sense: "text" for a String column instead of a Categorical one,
-// "categorical" or "text" for integers and booleans (decimal strings,
-// "false"/"true"), "boolean" for integers that are all 0 or 1, "date" and
+// "categorical" or "text" for numbers and booleans (as decimal strings,
+// "false" and "true"), "boolean" for integers that are all 0 or 1, "date" and
 // "timestamp" for each other, "integer" and "float" for each other. A NaN
 // stored in a FLOAT or DOUBLE column is loaded as missing, like a null.
 package frameio
@@ -85,7 +85,7 @@ type LoadOpts struct {
 // fault.KindCanceled when ctx ends first.
 func Load(ctx context.Context, path string, opts LoadOpts) (*frame.Frame, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fault.Canceled(fmt.Errorf("frameio: load %q: %w", path, err))
+		return nil, fault.Mark(fault.KindCanceled, fmt.Errorf("frameio: load %q: %w", path, err))
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -113,7 +113,7 @@ func Load(ctx context.Context, path string, opts LoadOpts) (*frame.Frame, error)
 	fr, err := decode(ctx, pf, plans)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-			return nil, fault.Canceled(fmt.Errorf("frameio: load %q: %w", path, err))
+			return nil, fault.Mark(fault.KindCanceled, fmt.Errorf("frameio: load %q: %w", path, err))
 		}
 		return nil, fault.Mark(fault.KindInvalid, fmt.Errorf("frameio: load %q: %w", path, err))
 	}
@@ -192,7 +192,7 @@ func plan(pf *parquet.File, opts LoadOpts) ([]*colPlan, error) {
 		}
 		seen[name] = true
 		if !c.Leaf() || c.Repeated() || c.MaxRepetitionLevel() > 0 {
-			errs = append(errs, fmt.Errorf("column %q is a nested or repeated field, which a frame cannot hold", name))
+			errs = append(errs, fmt.Errorf("column %q is a nested or repeated field, which a frame cannot hold (list the other columns in LoadOpts.Columns)", name))
 			continue
 		}
 		src, err := sourceOf(c)

@@ -348,6 +348,8 @@ func TestLoadErrors(t *testing.T) {
 	missingPath := filepath.Join(dir, "nope.parquet")
 	canceled, cancel := context.WithCancel(t.Context())
 	cancel()
+	expired, cancelExpired := context.WithDeadline(t.Context(), time.Unix(0, 0))
+	defer cancelExpired()
 
 	tests := []struct {
 		name  string
@@ -385,6 +387,7 @@ func TestLoadErrors(t *testing.T) {
 			kind: fault.KindInvalid, wants: []string{`column "small_int"`, "value 2 is not 0 or 1"},
 		},
 		{name: "canceled", ctx: canceled, path: fixture, kind: fault.KindCanceled, wants: []string{fixture, "context canceled"}},
+		{name: "deadline", ctx: expired, path: fixture, kind: fault.KindCanceled, wants: []string{fixture, "deadline exceeded"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,37 +1,44 @@
 package frameio
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
 
 	"github.com/mlcycle/mlcycle/ml/frame"
 )
 
 // writtenRow covers what the DuckDB fixture does not: required columns,
 // dictionary-encoded doubles, FLOAT, unsigned and decimal integers,
-// millisecond and nanosecond timestamps, stored NaNs.
+// millisecond, nanosecond and INT96 timestamps, UUIDs, fixed-length
+// decimals, stored NaNs.
 type writtenRow struct {
-	A float64  `parquet:"a"`
-	B *float64 `parquet:"b,optional"`
-	C *int32   `parquet:"c,optional,dict"`
-	D float32  `parquet:"d"`
-	E *string  `parquet:"e,optional,dict"`
-	F uint64   `parquet:"f"`
-	G int64    `parquet:"g,timestamp(millisecond)"`
-	H int64    `parquet:"h,timestamp(nanosecond)"`
-	I *bool    `parquet:"i,optional"`
-	J int64    `parquet:"j,decimal(2:10)"`
-	K float64  `parquet:"k,dict"`
-	L *float64 `parquet:"l,optional,dict"`
-	M string   `parquet:"m"`
-	N int32    `parquet:"n,date"`
+	A float64          `parquet:"a"`
+	B *float64         `parquet:"b,optional"`
+	C *int32           `parquet:"c,optional,dict"`
+	D float32          `parquet:"d"`
+	E *string          `parquet:"e,optional,dict"`
+	F uint64           `parquet:"f"`
+	G int64            `parquet:"g,timestamp(millisecond)"`
+	H int64            `parquet:"h,timestamp(nanosecond)"`
+	I *bool            `parquet:"i,optional"`
+	J int64            `parquet:"j,decimal(2:10)"`
+	K float64          `parquet:"k,dict"`
+	L *float64         `parquet:"l,optional,dict"`
+	M string           `parquet:"m"`
+	N int32            `parquet:"n,date"`
+	O [16]byte         `parquet:"o,uuid"`
+	P [9]byte          `parquet:"p,decimal(3:20)"`
+	Q deprecated.Int96 `parquet:"q"`
 }
 
 const writtenRows = 1000
@@ -72,30 +79,55 @@ func writtenData() []writtenRow {
 		}
 		w.M = "m" + strconv.Itoa(r)
 		w.N = int32(19000 + r)
+		w.O = [16]byte{0: 0xde, 1: 0xad, 14: byte(r >> 8), 15: byte(r)}
+		// -r*1001 as a 9-byte big-endian two's complement integer.
+		v := uint64(-int64(r) * 1001)
+		w.P = [9]byte{0xff}
+		if r == 0 {
+			w.P[0] = 0
+		}
+		for k := range 8 {
+			w.P[8-k] = byte(v >> (8 * k))
+		}
+		// Julian day 2460311 is 2024-01-01; nanoseconds into the day.
+		nanos := uint64(r) * 1_000_001
+		w.Q = deprecated.Int96{uint32(nanos), uint32(nanos >> 32), 2460311 + uint32(r%3)}
 	}
 	return rows
 }
 
-// TestLoadWritten writes files with parquet-go in both data page versions,
+// TestLoadWritten writes files with parquet-go in both data page versions
+// and with dictionaries that overflow,
 // with row groups of 300 rows (not a multiple of 64, so neighbouring chunks
 // share mask words) and small pages (several per chunk), and loads them.
 func TestLoadWritten(t *testing.T) {
 	t.Parallel()
 	data := writtenData()
-	for _, version := range []int{1, 2} {
-		t.Run("data page v"+strconv.Itoa(version), func(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []parquet.WriterOption
+	}{
+		{name: "data page v1", opts: []parquet.WriterOption{parquet.DataPageVersion(1)}},
+		{name: "data page v2", opts: []parquet.WriterOption{parquet.DataPageVersion(2)}},
+		{
+			// Dictionary columns switch to plain pages in mid-chunk.
+			name: "dictionary fallback",
+			opts: []parquet.WriterOption{parquet.DataPageVersion(1), parquet.DictionaryMaxBytes(24)},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			path := filepath.Join(t.TempDir(), "written.parquet")
 			out, err := os.Create(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			w := parquet.NewGenericWriter[writtenRow](out,
-				parquet.DataPageVersion(version),
+			w := parquet.NewGenericWriter[writtenRow](out, append([]parquet.WriterOption{
 				parquet.PageBufferSize(512),
 				parquet.MaxRowsPerRowGroup(300),
 				parquet.Compression(&parquet.Snappy),
-			)
+			}, tt.opts...)...)
 			for start := 0; start < len(data); start += 300 {
 				if _, err := w.Write(data[start:min(start+300, len(data))]); err != nil {
 					t.Fatal(err)
@@ -128,8 +160,9 @@ func checkWritten(t *testing.T, f *frame.Frame, data []writtenRow) {
 	var e []string
 	var i []bool
 	var g, h, days []int64
-	var m []string
-	for _, name := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n"} {
+	var m, o []string
+	var q []int64
+	for _, name := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q"} {
 		miss[name] = make([]bool, n)
 	}
 	nan := math.NaN()
@@ -169,6 +202,9 @@ func checkWritten(t *testing.T, f *frame.Frame, data []writtenRow) {
 		}
 		m = append(m, w.M)
 		days = append(days, int64(w.N)*86400e9)
+		o = append(o, fmt.Sprintf("dead0000-0000-0000-0000-00000000%04x", r))
+		floats["p"] = append(floats["p"], float64(-r*1001)/1000)
+		q = append(q, time.Date(2024, 1, 1+r%3, 0, 0, 0, r*1_000_001, time.UTC).UnixNano())
 	}
 
 	wantSchema := frame.Schema{
@@ -186,6 +222,9 @@ func checkWritten(t *testing.T, f *frame.Frame, data []writtenRow) {
 		{Name: "l", Kind: frame.Float, Logical: frame.LogicalFloat},
 		{Name: "m", Kind: frame.String, Logical: frame.LogicalText},
 		{Name: "n", Kind: frame.Time, Logical: frame.LogicalDate},
+		{Name: "o", Kind: frame.Categorical, Logical: frame.LogicalCategorical},
+		{Name: "p", Kind: frame.Float, Logical: frame.LogicalFloat},
+		{Name: "q", Kind: frame.Time, Logical: frame.LogicalTimestamp},
 	}
 	if diff := cmp.Diff(wantSchema, f.Schema()); diff != "" {
 		t.Errorf("Schema() mismatch (-want +got):\n%s", diff)
@@ -197,9 +236,10 @@ func checkWritten(t *testing.T, f *frame.Frame, data []writtenRow) {
 		}
 	}
 	ec := column[*frame.CategoricalColumn](t, f, "e")
-	gotE := make([]string, n)
+	oc := column[*frame.CategoricalColumn](t, f, "o")
+	gotE, gotO := make([]string, n), make([]string, n)
 	for r := range gotE {
-		gotE[r] = ec.Value(r)
+		gotE[r], gotO[r] = ec.Value(r), oc.Value(r)
 	}
 	others := []struct {
 		name      string
@@ -212,6 +252,8 @@ func checkWritten(t *testing.T, f *frame.Frame, data []writtenRow) {
 		{"i", column[*frame.BoolColumn](t, f, "i").Values(), i},
 		{"m", column[*frame.StringColumn](t, f, "m").Values(), m},
 		{"n", column[*frame.TimeColumn](t, f, "n").Values(), days},
+		{"o", gotO, o},
+		{"q", column[*frame.TimeColumn](t, f, "q").Values(), q},
 	}
 	for _, o := range others {
 		if diff := cmp.Diff(o.want, o.got); diff != "" {

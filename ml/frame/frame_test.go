@@ -130,6 +130,21 @@ func TestNewErrors(t *testing.T) {
 	}
 }
 
+func TestNewCopiesColumnList(t *testing.T) {
+	t.Parallel()
+	a, _ := NewFloat("a", []float64{1}, nil)
+	b, _ := NewBool("b", []bool{true}, nil)
+	cols := []Column{a, b}
+	f, err := New(cols...)
+	if err != nil {
+		t.Fatalf("New() error = %v", err)
+	}
+	cols[0] = b
+	if diff := cmp.Diff([]string{"a", "b"}, f.Names()); diff != "" {
+		t.Errorf("New(cols...).Names() after changing cols mismatch (-want +got):\n%s", diff)
+	}
+}
+
 func TestEmptyFrame(t *testing.T) {
 	t.Parallel()
 	f, err := New()

@@ -132,6 +132,9 @@ func Open(ctx context.Context, url string, cfg Config) (*sqlstore.Store, error) 
 		cc.ConnectTimeout = cfg.ConnectTimeout
 	}
 	where := fmt.Sprintf("database %q on %s", cc.Database, address(cc.Host, cc.Port))
+	if sp := cc.RuntimeParams["search_path"]; sp != "" {
+		where = fmt.Sprintf("database %q (search_path %s) on %s", cc.Database, sp, address(cc.Host, cc.Port))
+	}
 	db := stdlib.OpenDB(*cc)
 	db.SetMaxOpenConns(cfg.MaxOpenConns)
 	db.SetMaxIdleConns(cfg.MaxIdleConns)

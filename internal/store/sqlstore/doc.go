@@ -49,11 +49,13 @@
 // first creates its datasets (INSERT ... ON CONFLICT (name) DO NOTHING) and
 // locks their rows (SELECT ... FOR UPDATE, Dialect.ForUpdate), in name order
 // so that two calls touching the same datasets cannot deadlock. A second
-// writer of the same dataset waits for the first to commit, and its MAX,
-// a new snapshot, then sees the first writer's versions.
+// writer of the same dataset waits for the first to commit (as it does for
+// any transaction that inserted a version of the dataset: the foreign key
+// holds a KEY SHARE lock on the row), and its MAX, a new snapshot, then
+// sees the first writer's versions.
 //
-// UNIQUE (dataset_id, version) remains the guard for writers that do not
-// take the lock (an older binary, a manual INSERT): a violation of it, a
+// UNIQUE (dataset_id, version) remains the guard for writers that number
+// versions without the lock (a dialect without ForUpdate): a violation of it, a
 // detected deadlock or a serialization failure (Dialect.Retryable) makes
 // CreateVersions roll back and run the whole transaction again, up to
 // Config.MaxAttempts times with a short, jittered backoff; then it fails

@@ -13,7 +13,11 @@
 // open must return a store on an empty database of its own for each t, and
 // a store on the same database when called again with the same t (the
 // suite reopens stores). It fails t if it cannot open, and closes what it
-// opened in t.Cleanup; the suite may close a store itself first.
+// opened in t.Cleanup; the suite may close a store itself first. The
+// subtests run in parallel, so open must be safe for concurrent use.
+//
+// Stores returned by open that implement Migrator are also checked to
+// refuse a database migrated by a newer binary.
 package storetest
 
 import (
