@@ -91,9 +91,17 @@ func (a *App) Close() error {
 func OpenStore(ctx context.Context, url string, log *slog.Logger) (store.Store, error) {
 	switch {
 	case strings.HasPrefix(url, "sqlite://"):
-		return sqlite.Open(ctx, strings.TrimPrefix(url, "sqlite://"), sqlite.Config{Logger: log})
+		s, err := sqlite.Open(ctx, strings.TrimPrefix(url, "sqlite://"), sqlite.Config{Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		return postgres.Open(ctx, url, postgres.Config{Logger: log})
+		s, err := postgres.Open(ctx, url, postgres.Config{Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
 	return nil, fault.Invalid("store %q: want a postgres:// or sqlite:// URL", redact(url))
 }

@@ -240,6 +240,9 @@ func scatter[T any](dst, values []T, defs []byte, maxDef byte, null T, mask fram
 
 // lookup writes table[index] for each dictionary index of a page.
 func lookup[T any](out []T, vals encoding.Values, table []T) error {
+	if len(out) == 0 {
+		return nil // a page of nulls may come without value buffers
+	}
 	if vals.Kind() != encoding.Int32 {
 		return fmt.Errorf("dictionary page holds %s values, want INT32 indexes", vals.Kind())
 	}
@@ -259,6 +262,9 @@ func lookup[T any](out []T, vals encoding.Values, table []T) error {
 }
 
 func fillFloats(out []float64, vals encoding.Values, s source) error {
+	if len(out) == 0 {
+		return nil // a page of nulls may come without value buffers
+	}
 	n := len(out)
 	switch vals.Kind() {
 	case encoding.Double:
@@ -353,6 +359,9 @@ func bigEndianFloat(b []byte) float64 {
 }
 
 func fillBools(out []bool, vals encoding.Values) error {
+	if len(out) == 0 {
+		return nil // a page of nulls may come without value buffers
+	}
 	n := len(out)
 	switch vals.Kind() {
 	case encoding.Boolean:
@@ -400,6 +409,9 @@ const (
 var errTimeRange = errors.New("is outside the years 1678 to 2261 that nanosecond times can hold")
 
 func fillTimes(out []int64, vals encoding.Values, s source) error {
+	if len(out) == 0 {
+		return nil // a page of nulls may come without value buffers
+	}
 	n := len(out)
 	switch vals.Kind() {
 	case encoding.Int32, encoding.Int64:
@@ -455,15 +467,15 @@ func fillTimes(out []int64, vals encoding.Values, s source) error {
 // fillStrings converts values to strings. Byte strings of one page share one
 // allocation.
 func fillStrings(out []string, vals encoding.Values, s source) error {
+	if len(out) == 0 {
+		return nil // a page of nulls may come without value buffers
+	}
 	n := len(out)
 	switch vals.Kind() {
 	case encoding.ByteArray:
 		data, offs := vals.ByteArray()
 		if err := checkOffsets(data, offs, n); err != nil {
 			return err
-		}
-		if n == 0 {
-			return nil
 		}
 		base := offs[0]
 		block := string(data[base:offs[n]])
@@ -556,7 +568,7 @@ func checkOffsets(data []byte, offs []uint32, n int) error {
 			return fmt.Errorf("byte array offsets decrease at value %d", i)
 		}
 	}
-	if n >= 0 && int(offs[n]) > len(data) {
+	if int(offs[n]) > len(data) {
 		return errShort
 	}
 	return nil
@@ -564,6 +576,9 @@ func checkOffsets(data []byte, offs []uint32, n int) error {
 
 // fillCodes interns the values of a page that is not dictionary-encoded.
 func (d *chunkDecoder) fillCodes(out []uint32, vals encoding.Values) error {
+	if len(out) == 0 {
+		return nil // a page of nulls may come without value buffers
+	}
 	n := len(out)
 	if vals.Kind() == encoding.ByteArray {
 		data, offs := vals.ByteArray()

@@ -39,6 +39,8 @@ type writtenRow struct {
 	O [16]byte         `parquet:"o,uuid"`
 	P [9]byte          `parquet:"p,decimal(3:20)"`
 	Q deprecated.Int96 `parquet:"q"`
+	R *string          `parquet:"r,optional"`      // always null
+	S *float64         `parquet:"s,optional,dict"` // always null
 }
 
 const writtenRows = 1000
@@ -162,7 +164,7 @@ func checkWritten(t *testing.T, f *frame.Frame, data []writtenRow) {
 	var g, h, days []int64
 	var m, o []string
 	var q []int64
-	for _, name := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q"} {
+	for _, name := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s"} {
 		miss[name] = make([]bool, n)
 	}
 	nan := math.NaN()
@@ -205,6 +207,8 @@ func checkWritten(t *testing.T, f *frame.Frame, data []writtenRow) {
 		o = append(o, fmt.Sprintf("dead0000-0000-0000-0000-00000000%04x", r))
 		floats["p"] = append(floats["p"], float64(-r*1001)/1000)
 		q = append(q, time.Date(2024, 1, 1+r%3, 0, 0, 0, r*1_000_001, time.UTC).UnixNano())
+		miss["r"][r], miss["s"][r] = true, true
+		floats["s"] = append(floats["s"], nan)
 	}
 
 	wantSchema := frame.Schema{
@@ -225,6 +229,8 @@ func checkWritten(t *testing.T, f *frame.Frame, data []writtenRow) {
 		{Name: "o", Kind: frame.Categorical, Logical: frame.LogicalCategorical},
 		{Name: "p", Kind: frame.Float, Logical: frame.LogicalFloat},
 		{Name: "q", Kind: frame.Time, Logical: frame.LogicalTimestamp},
+		{Name: "r", Kind: frame.Categorical, Logical: frame.LogicalCategorical},
+		{Name: "s", Kind: frame.Float, Logical: frame.LogicalFloat},
 	}
 	if diff := cmp.Diff(wantSchema, f.Schema()); diff != "" {
 		t.Errorf("Schema() mismatch (-want +got):\n%s", diff)
@@ -254,9 +260,10 @@ func checkWritten(t *testing.T, f *frame.Frame, data []writtenRow) {
 		{"n", column[*frame.TimeColumn](t, f, "n").Values(), days},
 		{"o", gotO, o},
 		{"q", column[*frame.TimeColumn](t, f, "q").Values(), q},
+		{"r dictionary", column[*frame.CategoricalColumn](t, f, "r").Dict(), []string{}},
 	}
 	for _, o := range others {
-		if diff := cmp.Diff(o.want, o.got); diff != "" {
+		if diff := cmp.Diff(o.want, o.got, cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("column %s mismatch (-want +got):\n%s", o.name, diff)
 		}
 	}

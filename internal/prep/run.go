@@ -106,6 +106,7 @@ func Run(ctx context.Context, cat *catalog.Service, in string, r *Recipe, out st
 	err = conn.QueryRowContext(ctx, fmt.Sprintf("COPY (SELECT %s FROM %s ORDER BY %s) TO %s (FORMAT parquet)",
 		sel, p.view, dataengine.Ident(rowCol), dataengine.Quote(staged))).Scan(&rows)
 	if err != nil {
+		os.Remove(staged)
 		if ctx.Err() != nil {
 			return Result{}, fault.Canceled(ctx.Err())
 		}

@@ -91,8 +91,15 @@ func (s *Store) Driver() string { return s.d.Name }
 // that CreateVersions keeps.
 func (s *Store) DB() *sql.DB { return s.db }
 
-// Close closes the database. Calling it again does nothing.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the database. Calling it again, or on a nil *Store (the
+// value a failed Open returns, which is a non-nil store.Store), does
+// nothing.
+func (s *Store) Close() error {
+	if s == nil {
+		return nil
+	}
+	return s.db.Close()
+}
 
 // versionColumns selects a version, joined as v with its dataset as d.
 const versionColumns = `SELECT v.id, d.name, v.version, v.kind, v.content_hash, v.input_key,
