@@ -148,6 +148,14 @@ func TestAddFormats(t *testing.T) {
 			if got := headString(t, a.Catalog, ds); got != wantHead {
 				t.Errorf("head = %s, want %s", got, wantHead)
 			}
+			// The stored file carries the format marker.
+			kv, err := a.Engine.Query(ctx, fmt.Sprintf("SELECT decode(key), decode(value) FROM parquet_kv_metadata(%s)", dataengine.Quote(mustPath(t, a.Catalog, ds))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(kv.Rows); got != "[[mlcycle.dataset 1]]" {
+				t.Errorf("Parquet key-value metadata = %s, want [[mlcycle.dataset 1]]", got)
+			}
 			// Round trip through Parquet export and re-ingest.
 			out := filepath.Join(t.TempDir(), ds+".parquet")
 			if _, err := a.Catalog.Export(ctx, ds, out, ""); err != nil {

@@ -204,3 +204,15 @@ func LogicalOf(t string) string {
 	l, _ := logicalOf(t)
 	return l
 }
+
+// FormatKey and FormatVersion mark every Parquet file the catalog stores
+// (key-value metadata in the file footer), so that readers can reject a
+// layout they do not know. See docs/format/dataset.md.
+const (
+	FormatKey     = "mlcycle.dataset"
+	FormatVersion = "1"
+)
+
+// StoredParquet is the COPY option list for a catalog version's Parquet
+// file.
+var StoredParquet = fmt.Sprintf("FORMAT parquet, KV_METADATA {'%s': '%s'}", FormatKey, FormatVersion)

@@ -191,7 +191,7 @@ func (e *Engine) Ingest(ctx context.Context, src, dst string, opts IngestOpts) (
 		}
 		sel := canonicalSelect(cols, logical, opts.Types, ints)
 		var n int64
-		err = conn.QueryRowContext(ctx, fmt.Sprintf("COPY (%s FROM %s) TO %s (FORMAT parquet)", sel, scan(readerTypes), quote(dst))).Scan(&n)
+		err = conn.QueryRowContext(ctx, fmt.Sprintf("COPY (%s FROM %s) TO %s (%s)", sel, scan(readerTypes), quote(dst), StoredParquet)).Scan(&n)
 		if err == nil {
 			res.Rows = n
 			break

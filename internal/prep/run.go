@@ -103,8 +103,8 @@ func Run(ctx context.Context, cat *catalog.Service, in string, r *Recipe, out st
 	staged := cat.StagingPath()
 	sel := canonical(p.cols)
 	var rows int64
-	err = conn.QueryRowContext(ctx, fmt.Sprintf("COPY (SELECT %s FROM %s ORDER BY %s) TO %s (FORMAT parquet)",
-		sel, p.view, dataengine.Ident(rowCol), dataengine.Quote(staged))).Scan(&rows)
+	err = conn.QueryRowContext(ctx, fmt.Sprintf("COPY (SELECT %s FROM %s ORDER BY %s) TO %s (%s)",
+		sel, p.view, dataengine.Ident(rowCol), dataengine.Quote(staged), dataengine.StoredParquet)).Scan(&rows)
 	if err != nil {
 		os.Remove(staged)
 		if ctx.Err() != nil {

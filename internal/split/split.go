@@ -161,8 +161,8 @@ func Run(ctx context.Context, cat *catalog.Service, ref string, o Opts) (Result,
 	for i, part := range parts {
 		p := cat.StagingPath()
 		var rows int64
-		q := fmt.Sprintf("COPY (SELECT d.* FROM %s AS d POSITIONAL JOIN %s AS a WHERE a.label = %d) TO %s (FORMAT parquet)",
-			dataengine.Scan(path), dataengine.Ident(table), part, dataengine.Quote(p))
+		q := fmt.Sprintf("COPY (SELECT d.* FROM %s AS d POSITIONAL JOIN %s AS a WHERE a.label = %d) TO %s (%s)",
+			dataengine.Scan(path), dataengine.Ident(table), part, dataengine.Quote(p), dataengine.StoredParquet)
 		if err := conn.QueryRowContext(ctx, q).Scan(&rows); err != nil {
 			if ctx.Err() != nil {
 				return Result{}, fault.Canceled(ctx.Err())
