@@ -187,3 +187,17 @@ func TestS3Store(t *testing.T) {
 	defer s.Close()
 	runContract(t, s)
 }
+
+// TestOpenS3URL checks that s3:// URLs are accepted: opening does no I/O.
+func TestOpenS3URL(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	s, err := Open(context.Background(), Config{URL: "s3://my-bucket?region=us-east-1&endpoint=http://127.0.0.1:1&use_path_style=true", StagingDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("Open(s3://...) = %v", err)
+	}
+	defer s.Close()
+	if s.root != "" {
+		t.Errorf("an s3 store has a local root %q", s.root)
+	}
+}
