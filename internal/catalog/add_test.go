@@ -75,6 +75,7 @@ func TestAddBadInput(t *testing.T) {
 		{name: "unsafe name", file: "ok.csv", data: "a\n1\n", opts: catalog.AddOpts{Name: "drop table; --"}, kind: fault.KindInvalid, wants: []string{"not a safe identifier"}},
 		{name: "name too long", file: "ok2.csv", data: "a\n1\n", opts: catalog.AddOpts{Name: strings.Repeat("n", 59)}, kind: fault.KindInvalid, wants: []string{"not a safe identifier"}},
 		{name: "duplicate column names", file: "dup.csv", data: "a,a\n1,2\n", kind: fault.KindInvalid, wants: []string{"dup.csv", "line 1", `"a" appears twice`}},
+		{name: "column names differing in case", file: "case.csv", data: "id,ID\n1,2\n", kind: fault.KindInvalid, wants: []string{"case.csv", "line 1", `"id" (field 1) and "ID" (field 2) differ only in case`}},
 		{name: "empty column name", file: "noname.csv", data: "a,,c\n1,2,3\n", kind: fault.KindInvalid, wants: []string{"noname.csv", "line 1", "header field 2 is empty"}},
 		{name: "malformed JSON", file: "bad.jsonl", data: "{\"a\":1}\n{\"a\":2}\n{\"a\":\n", kind: fault.KindInvalid, wants: []string{"bad.jsonl", "line 3", "malformed JSON"}},
 		{name: "not Parquet", file: "fake.parquet", data: "PAR1 but not really", kind: fault.KindInvalid, wants: []string{"fake.parquet", "not a valid Parquet file"}},

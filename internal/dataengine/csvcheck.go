@@ -57,23 +57,26 @@ func (p *Problem) Error() string {
 	return b.String()
 }
 
-// readHeader returns the header fields of a delimited file.
-func readHeader(path string, delim byte) ([]string, error) {
+// readHeader returns the header fields of a delimited file and the line
+// where they start (after any blank lines).
+func readHeader(path string, delim byte) ([]string, int, error) {
 	r, err := openMaybeGzip(path)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer r.Close()
 	br := bufio.NewReaderSize(r, 1<<16)
 	var fields []string
+	start := 0
 	err = scanCSV(br, delim, func(line int, rec []string) error {
 		fields = append([]string(nil), rec...)
+		start = line
 		return errStop
 	})
 	if err != nil && err != errStop {
-		return nil, err
+		return nil, 0, err
 	}
-	return fields, nil
+	return fields, start, nil
 }
 
 var errStop = fmt.Errorf("stop")
@@ -147,6 +150,7 @@ func scanCSV(br *bufio.Reader, delim byte, fn func(line int, rec []string) error
 		rec = rec[:0]
 		// Parse one record, which may span lines inside quotes.
 		s := trimEOL(raw)
+		eol := raw[len(s):] // a line break inside quotes is kept as written
 		for {
 			field.Reset()
 			if len(s) > 0 && s[0] == '"' {
@@ -164,8 +168,9 @@ func scanCSV(br *bufio.Reader, delim byte, fn func(line int, rec []string) error
 						if !utf8.Valid(next) {
 							return &scanProblem{line: line, col: len(rec), msg: "invalid UTF-8 (the file must be UTF-8 encoded)"}
 						}
-						field.WriteByte('\n')
+						field.Write(eol)
 						s = trimEOL(next)
+						eol = next[len(s):]
 						continue
 					}
 					field.Write(s[:i])

@@ -138,7 +138,11 @@ type Engine struct {
 // Open starts an in-memory DuckDB with network access to extensions off.
 func Open(cfg Config) (*Engine, error) {
 	cfg = cfg.WithDefaults()
-	dsn := fmt.Sprintf("?autoinstall_known_extensions=false&autoload_known_extensions=false&threads=%d", cfg.Threads)
+	// The external file cache is off: with it, DuckDB 1.5.6 sometimes
+	// served the old bytes of a file rewritten in place with the same size
+	// (found by FuzzInferSchema), and re-ingesting an edited file must see
+	// the edit.
+	dsn := fmt.Sprintf("?autoinstall_known_extensions=false&autoload_known_extensions=false&enable_external_file_cache=false&threads=%d", cfg.Threads)
 	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
 		if cfg.TempDir == "" {
 			return nil

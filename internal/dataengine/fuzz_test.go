@@ -29,10 +29,8 @@ func scanAll(b []byte, delim byte) ([][]string, error) {
 }
 
 // fieldAlphabet is what table fields are built from: plain characters and
-// every byte that forces quoting. It has no '\r': scanCSV reads a CRLF
-// inside a quoted field as a single '\n' (trimEOL runs on every physical
-// line), so a field holding "\r\n" does not round-trip byte for byte.
-const fieldAlphabet = "ab1 .-,\t\"\n"
+// every byte that forces quoting.
+const fieldAlphabet = "ab1 .-,\t\"\n\r"
 
 // tableFrom builds a rectangular table of simple fields from fuzzed bytes:
 // b[0] picks the column count, the rest are characters of fieldAlphabet,
@@ -181,6 +179,58 @@ func sharedEngine(t *testing.T) *Engine {
 	return fuzzEngine.e
 }
 
+// blankLines counts the empty physical lines of b (CRLF or LF endings),
+// quoted or not; the empty remainder after a final line break is not one.
+func blankLines(b []byte) int {
+	lines := bytes.Split(b, []byte("\n"))
+	if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	n := 0
+	for _, l := range lines {
+		if len(trimEOL(l)) == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// loneCR reports whether b holds a CR that does not start a CRLF.
+func loneCR(b []byte) bool {
+	for i, c := range b {
+		if c == '\r' && (i+1 == len(b) || b[i+1] != '\n') {
+			return true
+		}
+	}
+	return false
+}
+
+// leadingBlank reports whether b starts with a blank line (after a
+// byte-order mark). Known disagreement, reported: DuckDB names the one
+// column of "\r\nx\r\n1\r\n" column0, not x, and types it as text, even
+// with skip=1 (the rows are right; LF endings are not affected).
+func leadingBlank(b []byte) bool {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	return len(b) > 0 && (b[0] == '\n' || b[0] == '\r')
+}
+
+// plainHeader reports whether DuckDB keeps the header names as they are.
+// Known disagreement, reported: DuckDB trims spaces around a name (" a"
+// becomes "a", quoted or not) and renames names equal but for case ("A,a"
+// becomes A, a_1), including names that only collide once trimmed ("a ,a"
+// becomes a, a_1); csvHeader accepts all of these as distinct names.
+func plainHeader(h []string) bool {
+	seen := make(map[string]bool, len(h))
+	for _, name := range h {
+		low := strings.ToLower(name)
+		if name != strings.TrimSpace(name) || seen[low] {
+			return false
+		}
+		seen[low] = true
+	}
+	return true
+}
+
 func FuzzInferSchema(f *testing.F) {
 	for _, s := range []string{
 		"a,b\n1,2\n3,4\n",
@@ -193,25 +243,38 @@ func FuzzInferSchema(f *testing.F) {
 		"a,a\n1,2\n",
 		"a,b\n",
 		"\xef\xbb\xbfa,b\r\n1,\"x\r\ny\"\r\n",
+		"a\n1,2\n3,4\n", // without skip=0, DuckDB took 1,2 for the header
+		"\n\na\n1\n",
+		"\"0\r\n0\"\r\n0",
+		"0,1\n,,",
+		"A,a\n1,2\n",
 	} {
 		f.Add([]byte(s), false)
 	}
 	f.Add([]byte("a\tb\n1\t2\n"), true)
 	dir := f.TempDir() // see FuzzScanCSV
+	calls := 0
 	f.Fuzz(func(t *testing.T, data []byte, tsv bool) {
 		if len(data) > 4<<10 {
 			t.Skip("inputs over 4 KiB only slow the fuzzer down")
 		}
 		e := sharedEngine(t)
-		name, delim := "in.csv", byte(',')
+		// Fresh names on every call: DuckDB 1.5.6's external file cache
+		// can serve the old bytes of a file rewritten in place with the
+		// same size (reported, not fixed here: it needs
+		// enable_external_file_cache=false in Open).
+		calls++
+		ext, delim := ".csv", byte(',')
 		if tsv {
-			name, delim = "in.tsv", '\t'
+			ext, delim = ".tsv", '\t'
 		}
-		src := filepath.Join(dir, name)
-		dst := filepath.Join(dir, "out.parquet")
+		src := filepath.Join(dir, fmt.Sprintf("in%d%s", calls, ext))
+		dst := filepath.Join(dir, fmt.Sprintf("out%d.parquet", calls))
 		if err := os.WriteFile(src, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		defer os.Remove(src)
+		defer os.Remove(dst)
 		res, err := e.Ingest(context.Background(), src, dst, IngestOpts{})
 		if err != nil {
 			if k := fault.KindOf(err); k != fault.KindInvalid && k != fault.KindNotFound {
@@ -230,66 +293,63 @@ func FuzzInferSchema(f *testing.F) {
 				t.Errorf("Ingest(%q) column %q has type %q, want one of %v", data, c.Name, c.Type, Types)
 			}
 		}
+		if loneCR(data) {
+			// Known disagreement, reported: DuckDB takes a CR that is not
+			// followed by LF for a line break (old Mac files), scanCSV for
+			// a character of the field.
+			t.Skip("the input has a CR outside a CRLF")
+		}
 		recs, scanErr := scanAll(data, delim)
 		var sp *scanProblem
-		if errors.As(scanErr, &sp) && strings.HasPrefix(sp.msg, "stray quote") {
+		if errors.As(scanErr, &sp) && (strings.HasPrefix(sp.msg, "stray quote") || sp.msg == `unexpected ' ' after a closing quote`) {
 			// Known disagreement, reported: DuckDB's reader (even with
 			// strict_mode) keeps a quote inside an unquoted field as a
-			// literal character (x"y is read as x"y), where RFC 4180 and
-			// scanCSV reject the file. The row count cannot be compared.
-			t.Skipf("engine accepts a quote inside an unquoted field that scanCSV rejects: %v", scanErr)
+			// literal character (x"y, or "a" after a space, is read as
+			// written) and drops spaces after a closing quote ("a" ,b
+			// is a,b), where RFC 4180 and scanCSV reject the file. The
+			// row count cannot be compared.
+			t.Skipf("engine accepts quoting that scanCSV rejects: %v", scanErr)
 		}
 		if scanErr != nil {
 			t.Fatalf("Ingest(%q) = %d rows, but the strict scanner rejects the input: %v", data, res.Rows, scanErr)
 		}
-		if want := int64(len(recs) - 1); res.Rows != want {
+		if len(recs) == 0 {
+			t.Fatalf("Ingest(%q) = %d rows, but scanCSV finds no header", data, res.Rows)
+		}
+		if got := len(res.Schema.Columns); got != len(recs[0]) {
+			t.Fatalf("Ingest(%q) has %d columns, want %d (the header scanCSV reads: %q)", data, got, len(recs[0]), recs[0])
+		}
+		if plainHeader(recs[0]) && !(len(recs[0]) == 1 && leadingBlank(data)) {
+			if diff := cmp.Diff(recs[0], res.Schema.Names()); diff != "" {
+				t.Fatalf("Ingest(%q) column names differ from the header scanCSV reads (-header +got):\n%s", data, diff)
+			}
+		}
+		for i, rec := range recs[1:] {
+			switch {
+			case len(rec) == len(recs[0]):
+			case len(rec) == len(recs[0])+1 && rec[len(rec)-1] == "":
+				// Known disagreement, reported: DuckDB (strict_mode
+				// and all) ignores one trailing delimiter on a row, so
+				// "1,2," under "a,b" is the row 1,2, where checkCSV
+				// reports a ragged row. The row still counts once.
+			default:
+				t.Fatalf("Ingest(%q) = %d rows, but data record %d has %d fields and the header %d", data, res.Rows, i+1, len(rec), len(recs[0]))
+			}
+		}
+		want := int64(len(recs) - 1)
+		if len(recs[0]) == 1 {
+			// Known disagreement, reported: in a one-column file DuckDB
+			// reads a blank line as a row holding NULL (as polars and
+			// datatable do), where scanCSV, pandas and Python's csv skip
+			// it; files of several columns agree. Each blank line may
+			// therefore add one row, and no more.
+			if blank := int64(blankLines(data)); res.Rows < want || res.Rows > want+blank {
+				t.Fatalf("Ingest(%q).Rows = %d, want between %d and %d (records after the header, plus blank lines)", data, res.Rows, want, want+blank)
+			}
+			return
+		}
+		if res.Rows != want {
 			t.Fatalf("Ingest(%q).Rows = %d, want %d (records after the header, as scanCSV counts them)", data, res.Rows, want)
 		}
 	})
 }
-
-func TestTmpProbe(t *testing.T) {
-	e := sharedEngine(t)
-	dir := t.TempDir()
-	for _, body := range []string{
-		"0\n0000000000000000\"",
-		"0\n0000000000000000\"\n",
-		"0\nab\"",
-		"0\na\"b\n",
-		"a,b\n1,x\"y\n",
-		"a,b\n1,x\"y",
-		"a\nx\"",
-		"a\nx\"\n1\n",
-	} {
-		src := filepath.Join(dir, "p.csv")
-		os.WriteFile(src, []byte(body), 0o644)
-		res, err := e.Ingest(context.Background(), src, filepath.Join(dir, "o.parquet"), IngestOpts{})
-		var vals []string
-		if err == nil {
-			rows, qerr := e.DB().Query("SELECT CAST(COLUMNS(*) AS VARCHAR) FROM read_parquet(" + quote(filepath.Join(dir, "o.parquet")) + ")")
-			if qerr == nil {
-				for rows.Next() {
-					var v any
-					rows.Scan(&v)
-					vals = append(vals, strings.ReplaceAll(strings.TrimSpace(strings.Repeat(" ", 0)+toS(v)), "\n", "\\n"))
-				}
-				rows.Close()
-			}
-		}
-		t.Logf("%q: %+v %v vals=%q", body, res, err, vals)
-	}
-}
-
-func toS(v any) string {
-	if v == nil {
-		return "<nil>"
-	}
-	switch x := v.(type) {
-	case string:
-		return x
-	case []byte:
-		return string(x)
-	}
-	return strings.TrimSpace(strings.Trim(strings.ReplaceAll(strings.Repeat("", 0)+fmtS(v), "", ""), ""))
-}
-func fmtS(v any) string { return fmt.Sprint(v) }

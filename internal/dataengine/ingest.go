@@ -104,16 +104,17 @@ func (e *Engine) Ingest(ctx context.Context, src, dst string, opts IngestOpts) (
 	}
 	var scan func(types map[string]string) string
 	var header []string
+	var skip int
 	switch format {
 	case FormatCSV, FormatTSV:
 		delim := byte(',')
 		if format == FormatTSV {
 			delim = '\t'
 		}
-		if header, err = e.csvHeader(src, delim, opts.NoHeader); err != nil {
+		if header, skip, err = e.csvHeader(src, delim, opts.NoHeader); err != nil {
 			return res, err
 		}
-		scan = func(types map[string]string) string { return e.csvScan(src, delim, opts.NoHeader, types) }
+		scan = func(types map[string]string) string { return e.csvScan(src, delim, opts.NoHeader, skip, types) }
 	case FormatJSONL:
 		scan = func(map[string]string) string {
 			return fmt.Sprintf("read_json(%s, format='newline_delimited', sample_size=%d)", quote(src), e.cfg.SampleRows)
@@ -263,43 +264,55 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// csvHeader reads and checks the header row.
-func (e *Engine) csvHeader(src string, delim byte, noHeader bool) ([]string, error) {
-	h, err := readHeader(src, delim)
+// csvHeader reads and checks the header row (the first record when
+// noHeader) and returns it with the number of blank lines before it.
+func (e *Engine) csvHeader(src string, delim byte, noHeader bool) ([]string, int, error) {
+	h, line, err := readHeader(src, delim)
 	if err != nil {
 		var sp *scanProblem
 		if errors.As(err, &sp) {
-			return nil, &Problem{Line: sp.line, Msg: sp.msg}
+			return nil, 0, &Problem{Line: sp.line, Msg: sp.msg}
 		}
-		return nil, fault.Invalid("%s: %v", src, err)
+		return nil, 0, fault.Invalid("%s: %v", src, err)
 	}
 	if len(h) == 0 {
-		return nil, fault.Invalid("%s: file is empty", src)
+		return nil, 0, fault.Invalid("%s: file is empty", src)
 	}
+	skip := line - 1
 	if noHeader {
 		names := make([]string, len(h))
 		for i := range h {
 			names[i] = "column" + strconv.Itoa(i)
 		}
-		return names, nil
+		return names, skip, nil
 	}
 	seen := map[string]int{}
 	for i, name := range h {
 		if strings.TrimSpace(name) == "" {
-			return nil, &Problem{Line: 1, Msg: fmt.Sprintf("header field %d is empty: every column needs a name", i+1)}
+			return nil, 0, &Problem{Line: line, Msg: fmt.Sprintf("header field %d is empty: every column needs a name", i+1)}
 		}
-		if j, dup := seen[name]; dup {
-			return nil, &Problem{Line: 1, Msg: fmt.Sprintf("column name %q appears twice (fields %d and %d)", name, j+1, i+1)}
+		// DuckDB, like SQL, treats names that differ only in case or in
+		// surrounding spaces as one and would silently rename the second.
+		key := strings.ToLower(strings.TrimSpace(name))
+		if j, dup := seen[key]; dup {
+			if h[j] == name {
+				return nil, 0, &Problem{Line: line, Msg: fmt.Sprintf("column name %q appears twice (fields %d and %d)", name, j+1, i+1)}
+			}
+			return nil, 0, &Problem{Line: line, Msg: fmt.Sprintf("column names %q (field %d) and %q (field %d) differ only in case or spaces; SQL treats them as one name", h[j], j+1, name, i+1)}
 		}
-		seen[name] = i
+		seen[key] = i
 	}
-	return h, nil
+	return h, skip, nil
 }
 
-func (e *Engine) csvScan(src string, delim byte, noHeader bool, types map[string]string) string {
+// csvScan returns the read_csv call for src. skip, the number of blank
+// lines before the header, is always passed: left to DuckDB's sniffer, it
+// would skip rows up to one whose field count it prefers, silently taking
+// a data row as the header when the header is shorter than the rows.
+func (e *Engine) csvScan(src string, delim byte, noHeader bool, skip int, types map[string]string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "read_csv(%s, delim=%s, quote='\"', escape='\"', header=%t, strict_mode=true, null_padding=false, comment='', encoding='utf-8', sample_size=%d, auto_type_candidates=['BIGINT','DOUBLE','DATE','TIMESTAMP','VARCHAR']",
-		quote(src), quote(string(delim)), !noHeader, e.cfg.SampleRows)
+	fmt.Fprintf(&b, "read_csv(%s, delim=%s, quote='\"', escape='\"', header=%t, skip=%d, strict_mode=true, null_padding=false, comment='', encoding='utf-8', sample_size=%d, auto_type_candidates=['BIGINT','DOUBLE','DATE','TIMESTAMP','VARCHAR']",
+		quote(src), quote(string(delim)), !noHeader, skip, e.cfg.SampleRows)
 	if len(types) > 0 {
 		keys := make([]string, 0, len(types))
 		for k := range types {

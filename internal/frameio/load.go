@@ -49,9 +49,11 @@ package frameio
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"runtime"
 	"slices"
@@ -121,13 +123,26 @@ func Load(ctx context.Context, path string, opts LoadOpts) (*frame.Frame, error)
 }
 
 // openParquet opens the file's footer. parquet-go panics on some malformed
-// schemas; that becomes an error here.
+// schemas; that becomes an error here. It also allocates the footer length
+// the trailer announces (up to 4 GiB) before reading it, so that length is
+// checked against the file size first.
 func openParquet(f *os.File, size int64) (pf *parquet.File, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			pf, err = nil, fmt.Errorf("malformed footer: %v", r)
 		}
 	}()
+	// "PAR1", footer, footer length (4 bytes), "PAR1".
+	if size < 12 {
+		return nil, fmt.Errorf("%d bytes is too short for a Parquet file", size)
+	}
+	var trailer [8]byte
+	if _, err := f.ReadAt(trailer[:], size-8); err != nil {
+		return nil, fmt.Errorf("reading the trailer: %w", err)
+	}
+	if n := int64(binary.LittleEndian.Uint32(trailer[:4])); n > size-12 {
+		return nil, fmt.Errorf("the trailer announces a footer of %d bytes in a file of %d", n, size)
+	}
 	return parquet.OpenFile(f, size,
 		parquet.SkipPageIndex(true),
 		parquet.SkipBloomFilters(true),
@@ -254,20 +269,39 @@ type chunkTask struct {
 	chunk parquet.ColumnChunk
 }
 
+// maxRows is the most rows Load accepts: more would not fit in memory as a
+// frame, and it keeps row arithmetic far from overflow.
+const maxRows = math.MaxInt32
+
 // decode allocates the frame's buffers, decodes every chunk on a pool of
 // workers, then builds the columns.
 func decode(ctx context.Context, pf *parquet.File, plans []*colPlan) (*frame.Frame, error) {
 	groups := pf.RowGroups()
 	meta := pf.Metadata()
+	// The row counts of the footer size every buffer below, before any
+	// page is read, so a corrupt count must not get that far: a count
+	// beyond what a frame holds, or one that a loaded column's value count
+	// (one value or null per row in a flat column) or the file's total
+	// contradicts, is an error, not gigabytes of allocation.
 	starts := make([]int, len(groups)+1)
 	for i, g := range groups {
 		n := g.NumRows()
-		if n < 0 {
+		if n < 0 || n > maxRows-int64(starts[i]) {
 			return nil, fmt.Errorf("row group %d: bad row count %d", i, n)
+		}
+		if i < len(meta.RowGroups) {
+			for _, p := range plans {
+				if cols := meta.RowGroups[i].Columns; p.leaf < len(cols) && cols[p.leaf].MetaData.NumValues != n {
+					return nil, fmt.Errorf("column %q, row group %d: %d values for %d rows", p.name, i, cols[p.leaf].MetaData.NumValues, n)
+				}
+			}
 		}
 		starts[i+1] = starts[i] + int(n)
 	}
 	total := starts[len(groups)]
+	if int64(total) != meta.NumRows {
+		return nil, fmt.Errorf("row groups hold %d rows, the footer says %d", total, meta.NumRows)
+	}
 
 	tasks := make([]chunkTask, 0, len(groups)*len(plans))
 	for _, p := range plans {
