@@ -9,6 +9,8 @@ import (
 
 	"github.com/mlcycle/mlcycle/internal/catalog"
 	"github.com/mlcycle/mlcycle/internal/catalog/catalogtest"
+	"github.com/mlcycle/mlcycle/internal/dataengine"
+	"github.com/mlcycle/mlcycle/internal/frameio"
 	"github.com/mlcycle/mlcycle/ml/frame"
 )
 
@@ -104,5 +106,13 @@ func BenchmarkLoad(b *testing.B) {
 		if _, _, err := a.Catalog.Load(ctx, "bench", nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestFormatMarkerAgrees keeps the writer's and the reader's format
+// marker equal (they live apart so that frameio needs no cgo).
+func TestFormatMarkerAgrees(t *testing.T) {
+	if dataengine.FormatKey != frameio.FormatKey || dataengine.FormatVersion != frameio.FormatVersion {
+		t.Errorf("writer marks %s=%s, reader expects %s=%s", dataengine.FormatKey, dataengine.FormatVersion, frameio.FormatKey, frameio.FormatVersion)
 	}
 }

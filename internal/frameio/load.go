@@ -108,6 +108,11 @@ func Load(ctx context.Context, path string, opts LoadOpts) (*frame.Frame, error)
 	if err != nil {
 		return nil, fault.Invalid("frameio: load %q: not a readable Parquet file: %v", path, err)
 	}
+	// Files the catalog stores carry their layout version (see
+	// docs/format/dataset.md); refuse a layout this reader does not know.
+	if v, ok := pf.Lookup(FormatKey); ok && v != FormatVersion {
+		return nil, fault.Invalid("frameio: load %q: dataset format version %q is not supported (this mlcycle reads version %s); upgrade mlcycle", path, v, FormatVersion)
+	}
 	plans, err := plan(pf, opts)
 	if err != nil {
 		return nil, fault.Mark(fault.KindInvalid, fmt.Errorf("frameio: load %q: %w", path, err))
@@ -149,6 +154,14 @@ func openParquet(f *os.File, size int64) (pf *parquet.File, err error) {
 		parquet.ReadBufferSize(1<<20),
 	)
 }
+
+// FormatKey and FormatVersion are the footer key-value pair that marks a
+// catalog dataset file (kept equal to dataengine's, which writes it;
+// frameio does not import dataengine so that it stays free of cgo).
+const (
+	FormatKey     = "mlcycle.dataset"
+	FormatVersion = "1"
+)
 
 // colPlan is one column to load and its output buffers. Chunk decoders of
 // different row groups write disjoint row ranges of the buffers at the same

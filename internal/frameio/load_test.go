@@ -19,6 +19,7 @@ import (
 
 	"github.com/mlcycle/mlcycle/internal/fault"
 	"github.com/mlcycle/mlcycle/ml/frame"
+	"github.com/parquet-go/parquet-go"
 )
 
 // fixture is testdata/parquet/types.parquet, written by DuckDB 1.5.6 with
@@ -475,5 +476,40 @@ func TestParallelFirstError(t *testing.T) {
 	}
 	if got := calls.Load(); got == 1000 {
 		t.Errorf("parallel(error at 3) made all %d calls, want it to stop early", got)
+	}
+}
+
+// TestFormatVersion checks that a dataset file of an unknown layout
+// version is refused, and that files without the marker still load.
+func TestFormatVersion(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	type row struct {
+		X float64 `parquet:"x"`
+	}
+	for _, tc := range []struct {
+		version string
+		ok      bool
+	}{{"1", true}, {"2", false}, {"", true}} {
+		p := filepath.Join(dir, "v"+tc.version+".parquet")
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var opts []parquet.WriterOption
+		if tc.version != "" {
+			opts = append(opts, parquet.KeyValueMetadata(FormatKey, tc.version))
+		}
+		w := parquet.NewGenericWriter[row](f, opts...)
+		w.Write([]row{{1}, {2}})
+		w.Close()
+		f.Close()
+		fr, err := Load(context.Background(), p, LoadOpts{})
+		if tc.ok && (err != nil || fr.Len() != 2) {
+			t.Errorf("version %q: Load = %v, want 2 rows", tc.version, err)
+		}
+		if !tc.ok && (err == nil || !strings.Contains(err.Error(), `format version "2"`)) {
+			t.Errorf("version %q: Load error = %v, want a refusal naming the version", tc.version, err)
+		}
 	}
 }
