@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/mlcycle/mlcycle/internal/app"
@@ -219,8 +220,8 @@ func (st *state) jsonFlag(cmd *cobra.Command) {
 
 // abs resolves a user-given path against the working directory.
 func (st *state) abs(p string) string {
-	if p == "" || strings.Contains(p, "://") || strings.HasPrefix(p, "/") {
+	if p == "" || strings.Contains(p, "://") || filepath.IsAbs(p) {
 		return p
 	}
-	return st.env.Dir + "/" + p
+	return filepath.Join(st.env.Dir, p)
 }

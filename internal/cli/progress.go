@@ -2,14 +2,11 @@ package cli
 
 import (
 	"os"
-	"sort"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
-
-func sortStrings(s []string) { sort.Strings(s) }
 
 // spinner shows an activity indicator with the elapsed time on stderr while
 // long work runs, when stderr is a terminal and --json is off. The returned

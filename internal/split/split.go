@@ -326,8 +326,8 @@ func byTime(ctx context.Context, conn *sql.Conn, path, col string, n, nValid, nT
 	if missing > 0 {
 		return nil, fault.Invalid("split: --time %q has %d missing values; every row needs a time (fill or drop them with a prep recipe)", col, missing)
 	}
-	// Rank rows by time; the epoch form compares dates, timestamps and
-	// numbers alike.
+	// Rank rows by time (ties by row); the text form is used only to see
+	// which neighbours share a time.
 	rows, err := conn.QueryContext(ctx, fmt.Sprintf(
 		"SELECT file_row_number, CAST(%[1]s AS VARCHAR) FROM read_parquet(%[2]s, file_row_number = true) ORDER BY %[1]s, file_row_number",
 		dataengine.Ident(col), dataengine.Quote(path)))
