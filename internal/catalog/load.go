@@ -14,11 +14,7 @@ import (
 // Categorical). The Parquet file is decoded in pure Go, in parallel over
 // row groups and columns (internal/frameio).
 func (s *Service) Load(ctx context.Context, ref string, columns []string) (Version, *frame.Frame, error) {
-	v, err := s.Get(ctx, ref)
-	if err != nil {
-		return Version{}, nil, err
-	}
-	p, err := s.Path(ctx, v)
+	v, p, err := s.resolve(ctx, ref)
 	if err != nil {
 		return v, nil, err
 	}

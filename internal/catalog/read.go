@@ -8,13 +8,19 @@ import (
 	"github.com/mlcycle/mlcycle/internal/dataengine"
 )
 
-// Head returns the first n rows of the version named by ref.
-func (s *Service) Head(ctx context.Context, ref string, n int) (Version, *dataengine.Table, error) {
+// resolve returns the version named by ref and a local path of its data.
+func (s *Service) resolve(ctx context.Context, ref string) (Version, string, error) {
 	v, err := s.Get(ctx, ref)
 	if err != nil {
-		return Version{}, nil, err
+		return Version{}, "", err
 	}
 	p, err := s.Path(ctx, v)
+	return v, p, err
+}
+
+// Head returns the first n rows of the version named by ref.
+func (s *Service) Head(ctx context.Context, ref string, n int) (Version, *dataengine.Table, error) {
+	v, p, err := s.resolve(ctx, ref)
 	if err != nil {
 		return v, nil, err
 	}
@@ -24,11 +30,7 @@ func (s *Service) Head(ctx context.Context, ref string, n int) (Version, *dataen
 
 // Profile summarises each column of the version named by ref.
 func (s *Service) Profile(ctx context.Context, ref string) (Version, []dataengine.ColumnProfile, error) {
-	v, err := s.Get(ctx, ref)
-	if err != nil {
-		return Version{}, nil, err
-	}
-	p, err := s.Path(ctx, v)
+	v, p, err := s.resolve(ctx, ref)
 	if err != nil {
 		return v, nil, err
 	}
@@ -38,11 +40,7 @@ func (s *Service) Profile(ctx context.Context, ref string) (Version, []dataengin
 
 // Export writes the version named by ref to the local file dst.
 func (s *Service) Export(ctx context.Context, ref, dst, format string) (Version, error) {
-	v, err := s.Get(ctx, ref)
-	if err != nil {
-		return Version{}, err
-	}
-	p, err := s.Path(ctx, v)
+	v, p, err := s.resolve(ctx, ref)
 	if err != nil {
 		return v, err
 	}
