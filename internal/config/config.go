@@ -43,9 +43,10 @@ type Config struct {
 	// Artifacts is the artifact store URL: s3://bucket?..., file:///dir,
 	// or empty for .mlcycle/artifacts.
 	Artifacts string `yaml:"artifacts,omitempty"`
-	// Goal is the business goal section. Its schema and validation belong
-	// to the goal phase; here it is kept as parsed YAML.
-	Goal yaml.Node `yaml:"goal,omitempty"`
+	// GoalNode is the goal section as parsed YAML; Goal is its decoded,
+	// validated form (nil when the section is absent).
+	GoalNode yaml.Node `yaml:"goal,omitempty"`
+	Goal     *Goal     `yaml:"-"`
 }
 
 // SQLitePath is the embedded catalog's path.
@@ -108,8 +109,17 @@ func Load(dir string, o Overrides) (*Config, error) {
 	if o.Artifacts != "" {
 		c.Artifacts = o.Artifacts
 	}
+	var probs []string
 	if err := c.Validate(); err != nil {
-		return nil, fault.Invalid("config: %s: %v", p, err)
+		probs = append(probs, err.Error())
+	}
+	g, err := ParseGoal(&c.GoalNode)
+	if err != nil {
+		probs = append(probs, err.Error())
+	}
+	c.Goal = g
+	if len(probs) > 0 {
+		return nil, fault.Invalid("config: %s: %s", p, strings.Join(probs, "; "))
 	}
 	return c, nil
 }
