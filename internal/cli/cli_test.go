@@ -303,12 +303,72 @@ func TestDemo(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Steps) != 5 || !strings.Contains(rep.Steps[2].Result, "churn_clean_train@1: 4000 rows") {
+	if len(rep.Steps) != 7 || !strings.Contains(rep.Steps[2].Result, "churn_clean_train@1: 4000 rows") || !strings.HasPrefix(rep.Steps[6].Result, "ml_needed") {
 		t.Errorf("demo steps = %+v", rep.Steps)
 	}
 	// A second run reuses the project and makes nothing new.
 	out = mustRun(t, dir, nil, "demo", "--dir", "d")
 	if !strings.Contains(out, "churn@1") || strings.Contains(out, "churn@2") {
 		t.Errorf("second demo run:\n%s", out)
+	}
+}
+
+// TestEDAAndFrame runs eda and frame on the demo dataset with the issue's
+// goal in mlcycle.yaml.
+func TestEDAAndFrame(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	mustRun(t, root, nil, "demo", "--dir", "p")
+	proj := filepath.Join(root, "p")
+	cfg := []byte("name: p\n")
+	goal := "goal:\n  target: churn\n  positive: \"yes\"\n  criteria:\n    - metric: roc_auc\n      min: 0.85\n    - business: roi\n      min: 2\n  value: {tp: 120, fp: -15, fn: -120, tn: 0}\n"
+	os.WriteFile(filepath.Join(proj, "mlcycle.yaml"), append(cfg, goal...), 0o644)
+
+	out := mustRun(t, proj, nil, "eda", "churn_clean_train", "--out", "eda.html")
+	for _, w := range []string{"churn_clean_train@1: 4000 rows × 22 columns", "POWER", "(target)", "Target churn (binary)", "Report: "} {
+		if !strings.Contains(out, w) {
+			t.Errorf("eda output lacks %q:\n%s", w, out)
+		}
+	}
+	html, err := os.ReadFile(filepath.Join(proj, "eda.html"))
+	if err != nil || !strings.Contains(string(html), "<svg") {
+		t.Errorf("report not written or without charts (%v)", err)
+	}
+	var prof struct {
+		Rows   int64
+		Target struct{ Column, Task string }
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, proj, nil, "eda", "churn", "--json")), &prof); err != nil {
+		t.Fatal(err)
+	}
+	if prof.Rows != 5000 || prof.Target.Column != "churn" || prof.Target.Task != "binary" {
+		t.Errorf("eda --json = %+v", prof)
+	}
+	if _, err := os.Stat(filepath.Join(proj, "churn_v1_eda.html")); err != nil {
+		t.Errorf("default report path: %v", err)
+	}
+	out = mustRun(t, proj, nil, "frame", "churn")
+	for _, w := range []string{"binary task", "positive class \"yes\"", "MAJORITY", "ONE_RULE", "roc_auc >= 0.85", "Verdict: ml_needed"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("frame output lacks %q:\n%s", w, out)
+		}
+	}
+	var fr struct {
+		Verdict   string
+		Baselines []struct{ Name string }
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, proj, nil, "frame", "churn", "--json")), &fr); err != nil {
+		t.Fatal(err)
+	}
+	if fr.Verdict != "ml_needed" || len(fr.Baselines) != 3 {
+		t.Errorf("frame --json = %+v", fr)
+	}
+	if code, _, errs := run(t, proj, nil, "eda", "churn", "--target", "nope"); code != 1 || !strings.Contains(errs, `no column "nope"`) {
+		t.Errorf("eda --target nope: exit %d, %s", code, errs)
+	}
+	// A broken goal is reported with its path.
+	os.WriteFile(filepath.Join(proj, "mlcycle.yaml"), append(cfg, "goal:\n  criteria:\n    - metric: recal\n      min: 0.6\n"...), 0o644)
+	if code, _, errs := run(t, proj, nil, "frame", "churn"); code != 1 || !strings.Contains(errs, `goal.criteria[0].metric: unknown metric "recal"`) {
+		t.Errorf("broken goal: exit %d, %s", code, errs)
 	}
 }

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/mlcycle/mlcycle/internal/app"
 	"github.com/mlcycle/mlcycle/internal/config"
@@ -29,8 +31,12 @@ and trace the test part's lineage. Each step prints what it made.`,
 			}
 			cfg, err := config.Load(d, config.Overrides{Store: st.g.store})
 			if fault.KindOf(err) == fault.KindNotFound {
-				if _, err := config.Init(d, "churn-demo"); err != nil {
-					return err
+				c, ierr := config.Init(d, "churn-demo")
+				if ierr != nil {
+					return ierr
+				}
+				if ierr := appendGoal(filepath.Join(c.Dir, config.FileName)); ierr != nil {
+					return ierr
 				}
 				cfg, err = config.Load(d, config.Overrides{Store: st.g.store})
 			}
@@ -62,4 +68,17 @@ and trace the test part's lineage. Each step prints what it made.`,
 	cmd.Flags().StringVar(&dir, "dir", "mlcycle-demo", "project folder for the demo")
 	st.jsonFlag(cmd)
 	return cmd
+}
+
+// appendGoal adds the demo's goal to a fresh project's mlcycle.yaml.
+func appendGoal(path string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(demo.GoalYAML); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -3,7 +3,8 @@
 // program's "main job", grown by each phase the platform gains.
 //
 // Today it runs: ingest → prep recipe → stratified split → profile →
-// lineage, in a project folder of its own.
+// lineage → EDA report → framing against the goal, in a project folder of
+// its own whose mlcycle.yaml holds the demo goal (GoalYAML).
 package demo
 
 import (
@@ -17,7 +18,10 @@ import (
 
 	"github.com/mlcycle/mlcycle/internal/app"
 	"github.com/mlcycle/mlcycle/internal/catalog"
+	"github.com/mlcycle/mlcycle/internal/eda"
+	"github.com/mlcycle/mlcycle/internal/framing"
 	"github.com/mlcycle/mlcycle/internal/prep"
+	"github.com/mlcycle/mlcycle/internal/report"
 	"github.com/mlcycle/mlcycle/internal/split"
 )
 
@@ -30,6 +34,31 @@ var ChurnCSV []byte
 //
 //go:embed clean.yaml
 var CleanRecipe []byte
+
+// GoalYAML is the business goal the demo project starts with: keep
+// churners, where a retained customer is worth 120 and an offer costs 15.
+const GoalYAML = `
+goal:
+  kpi: retained_revenue
+  task: binary
+  target: churn
+  positive: "yes"
+  criteria:
+    - metric: roc_auc
+      min: 0.85
+    - metric: recall
+      min: 0.6
+    - business: roi
+      min: 2.0
+  value:
+    tp: 120
+    fp: -15
+    fn: -120
+    tn: 0
+  budget:
+    train_seconds: 600
+    p99_latency_ms: 20
+`
 
 // Step is one completed step of the demo.
 type Step struct {
@@ -44,6 +73,10 @@ type Report struct {
 	Steps   []Step `json:"steps"`
 	// Lineage of the test split, back to the ingested file.
 	Lineage *catalog.Node `json:"lineage"`
+	// Report is the EDA report's path.
+	Report string `json:"report"`
+	// Framing is the "is ML appropriate?" answer.
+	Framing *framing.Report `json:"framing"`
 }
 
 // WriteFiles writes the dataset and the recipe into dir/data.
@@ -150,6 +183,37 @@ func Run(ctx context.Context, a *app.App, w io.Writer) (*Report, error) {
 			chain += fmt.Sprintf(" ← %s@%d", p.Parents[0].Dataset, p.Parents[0].Version)
 		}
 		return chain + " ← " + filepath.Base(rootSource(n)), nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := step("EDA of churn_clean_train", func() (string, error) {
+		p, err := eda.Run(ctx, cat, "churn_clean_train", eda.Opts{Target: "churn", Positive: "yes"})
+		if err != nil {
+			return "", err
+		}
+		rep.Report = filepath.Join(a.Config.Dir, "churn_clean_train_eda.html")
+		f, err := os.Create(rep.Report)
+		if err != nil {
+			return "", err
+		}
+		if err := report.EDA(f, p, report.Opts{}); err != nil {
+			f.Close()
+			return "", err
+		}
+		if err := f.Close(); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%d warnings; report %s", len(p.Warnings), rep.Report), nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := step("frame churn_clean_train: is ML appropriate for the goal?", func() (string, error) {
+		r, err := framing.Run(ctx, cat, "churn_clean_train", framing.Opts{Goal: a.Config.Goal, Seed: 7})
+		if err != nil {
+			return "", err
+		}
+		rep.Framing = r
+		return fmt.Sprintf("%s: %s", r.Verdict, r.Message), nil
 	}); err != nil {
 		return nil, err
 	}
