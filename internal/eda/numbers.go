@@ -31,7 +31,7 @@ func numeric(col *Column, x []float64) {
 	col.Min, col.Max, col.Mean, col.Std = ptr(s.Min), ptr(s.Max), ptr(s.Mean), ptr(s.Std)
 	col.Skewness, col.Kurtosis = ptr(s.Skew), ptr(s.Kurt)
 	for _, p := range Quantiles {
-		col.Quantiles = append(col.Quantiles, Quantile{P: p, Value: quantileSorted(v, p)})
+		col.Quantiles = append(col.Quantiles, Quantile{P: p, Value: stats.QuantileSorted(v, p)})
 	}
 	edges, counts := stats.Histogram(v, histBins)
 	col.Histogram = &Histogram{Edges: edges, Counts: counts}
@@ -40,7 +40,7 @@ func numeric(col *Column, x []float64) {
 	// linear time. The rule flags nothing useful when more than half of the
 	// values are equal (MAD 0 makes every other value an outlier), so
 	// outliers are counted only when the robust spread is positive.
-	med := medianSorted(v)
+	med := stats.MedianSorted(v)
 	rs := stats.MADScale * madSorted(v, med)
 	if rs > 0 {
 		lo, hi := med-stats.OutlierK*rs, med+stats.OutlierK*rs
@@ -58,14 +58,6 @@ func distinctSorted(v []float64) int64 {
 		}
 	}
 	return n
-}
-
-func medianSorted(v []float64) float64 {
-	n := len(v)
-	if n%2 == 1 {
-		return v[n/2]
-	}
-	return (v[n/2-1] + v[n/2]) / 2
 }
 
 // madSorted returns median(|v − med|) of sorted v (numpy.median of the

@@ -10,6 +10,7 @@ import (
 	"github.com/mlcycle/mlcycle/internal/config"
 	"github.com/mlcycle/mlcycle/internal/fault"
 	"github.com/mlcycle/mlcycle/ml/frame"
+	"github.com/mlcycle/mlcycle/ml/stats"
 )
 
 // labels returns a column's values as class labels ("" and false for
@@ -157,7 +158,7 @@ func numericBinner(x []float64, rows []int) binner {
 	var edges []float64
 	if len(vals) > 0 {
 		for k := 1; k < relationBins; k++ {
-			e := quantileSorted(vals, float64(k)/relationBins)
+			e := stats.QuantileSorted(vals, float64(k)/relationBins)
 			if len(edges) == 0 || e > edges[len(edges)-1] {
 				edges = append(edges, e)
 			}
@@ -235,25 +236,6 @@ func categoryBinner(labs []string, present []bool, rows []int) binner {
 		}
 		return other
 	}}
-}
-
-// quantileSorted is the linear-interpolation quantile of sorted values v,
-// evaluated as NumPy's _lerp does (stats.Quantiles, pandas'
-// Series.quantile).
-func quantileSorted(v []float64, p float64) float64 {
-	n := len(v)
-	h := float64(n-1) * p
-	lo := math.Floor(h)
-	i := int(lo)
-	if i >= n-1 {
-		return v[n-1]
-	}
-	a, b, t := v[i], v[i+1], h-lo
-	d := b - a
-	if t >= 0.5 {
-		return b - d*(1-t)
-	}
-	return a + d*t
 }
 
 func relation(c frame.Column, rows, train, test []int, y []float64, task string, classes []string, targetLabels []string) (Relation, error) {
@@ -394,7 +376,7 @@ func boxes(x []float64, rows []int, y []float64, classes []string) []Box {
 		}
 		sort.Float64s(v)
 		b := Box{Class: names[k], Count: int64(len(v)), Min: v[0], Max: v[len(v)-1],
-			Q1: quantileSorted(v, 0.25), Median: quantileSorted(v, 0.5), Q3: quantileSorted(v, 0.75)}
+			Q1: stats.QuantileSorted(v, 0.25), Median: stats.QuantileSorted(v, 0.5), Q3: stats.QuantileSorted(v, 0.75)}
 		iqr := b.Q3 - b.Q1
 		lo, hi := b.Q1-1.5*iqr, b.Q3+1.5*iqr
 		b.WhiskerLo, b.WhiskerHi = b.Max, b.Min

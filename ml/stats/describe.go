@@ -199,3 +199,11 @@ func sortedMedian(v []float64) float64 {
 		return (v[n/2-1] + v[n/2]) / 2
 	}
 }
+
+// QuantileSorted returns the linear-interpolation quantile at p of values v
+// that are already sorted ascending and hold no NaN (the rule of
+// [Quantiles], without its copy and sort).
+func QuantileSorted(v []float64, p float64) float64 { return sortedQuantile(v, p) }
+
+// MedianSorted returns the median of sorted values v as [Median] does.
+func MedianSorted(v []float64) float64 { return sortedMedian(v) }
