@@ -13,6 +13,25 @@ import (
 	"github.com/mlcycle/mlcycle/ml/stats"
 )
 
+// Label returns row i of a column as a class label: the category, "true"
+// or "false", the number in shortest form, Unix nanoseconds, or the text.
+// The row must not be missing.
+func Label(c frame.Column, i int) string {
+	switch c := c.(type) {
+	case *frame.CategoricalColumn:
+		return c.Value(i)
+	case *frame.BoolColumn:
+		return strconv.FormatBool(c.Values()[i])
+	case *frame.FloatColumn:
+		return strconv.FormatFloat(c.Values()[i], 'g', -1, 64)
+	case *frame.TimeColumn:
+		return strconv.FormatInt(c.Values()[i], 10)
+	case *frame.StringColumn:
+		return c.Values()[i]
+	}
+	return ""
+}
+
 // labels returns a column's values as class labels ("" and false for
 // missing rows).
 func labels(c frame.Column) ([]string, []bool) {
@@ -20,21 +39,8 @@ func labels(c frame.Column) ([]string, []bool) {
 	out := make([]string, n)
 	ok := make([]bool, n)
 	for i := 0; i < n; i++ {
-		if c.IsMissing(i) {
-			continue
-		}
-		ok[i] = true
-		switch c := c.(type) {
-		case *frame.CategoricalColumn:
-			out[i] = c.Value(i)
-		case *frame.BoolColumn:
-			out[i] = strconv.FormatBool(c.Values()[i])
-		case *frame.FloatColumn:
-			out[i] = strconv.FormatFloat(c.Values()[i], 'g', -1, 64)
-		case *frame.TimeColumn:
-			out[i] = strconv.FormatInt(c.Values()[i], 10)
-		case *frame.StringColumn:
-			out[i] = c.Values()[i]
+		if !c.IsMissing(i) {
+			out[i], ok[i] = Label(c, i), true
 		}
 	}
 	return out, ok

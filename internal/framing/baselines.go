@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/mlcycle/mlcycle/internal/config"
+	"github.com/mlcycle/mlcycle/internal/eda"
 	"github.com/mlcycle/mlcycle/ml/frame"
 )
 
@@ -308,7 +309,7 @@ func categoryRule(c frame.Column, p *problem, train []int, prior []float64) (mod
 		if c.IsMissing(i) {
 			return "\x00missing"
 		}
-		return label(c, i)
+		return eda.Label(c, i)
 	}
 	groups := map[string]*group{}
 	for _, i := range train {

@@ -23,7 +23,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/mlcycle/mlcycle/internal/catalog"
@@ -258,7 +257,7 @@ func newProblem(f *frame.Frame, t frame.Column, task, positive string) (*problem
 		if t.IsMissing(i) {
 			continue
 		}
-		labs[i] = label(t, i)
+		labs[i] = eda.Label(t, i)
 		counts[labs[i]]++
 		p.rows = append(p.rows, i)
 	}
@@ -297,22 +296,6 @@ func newProblem(f *frame.Frame, t frame.Column, task, positive string) (*problem
 	}
 	p.k = len(p.classes)
 	return p, nil
-}
-
-func label(c frame.Column, i int) string {
-	switch c := c.(type) {
-	case *frame.CategoricalColumn:
-		return c.Value(i)
-	case *frame.BoolColumn:
-		return strconv.FormatBool(c.Values()[i])
-	case *frame.FloatColumn:
-		return strconv.FormatFloat(c.Values()[i], 'g', -1, 64)
-	case *frame.TimeColumn:
-		return strconv.FormatInt(c.Values()[i], 10)
-	case *frame.StringColumn:
-		return c.Values()[i]
-	}
-	return ""
 }
 
 // folds assigns rows to k folds: stratified by class (round-robin over
