@@ -6,7 +6,10 @@
 //   - -mixed: 10 numeric columns of assorted distributions (n0..n9), 5
 //     string categoricals with 3, 10, 50, 200 and 1000 levels and Zipf-like
 //     frequencies (c0..c4), 5 % of each feature missing at random (empty
-//     field), and a 0/1 target — the shape of shared/bench's mixed_200k.
+//     field), and a 0/1 target — the shape of shared/bench's mixed_200k;
+//   - -regression: 20 uniform features x0..x19 and the Friedman #1 target
+//     10·sin(π·x0·x1) + 20·(x2−0.5)² + 10·x3 + 5·x4 + N(0, 1), as
+//     sklearn.datasets.make_friedman1(noise=1).
 package main
 
 import (
@@ -25,14 +28,18 @@ func main() {
 	seed := flag.Uint64("seed", 42, "random seed")
 	out := flag.String("out", "", "output CSV path (required)")
 	mixed := flag.Bool("mixed", false, "write the mixed numeric/categorical table")
+	regression := flag.Bool("regression", false, "write the Friedman #1 regression table")
 	flag.Parse()
 	if *out == "" || *rows <= 0 || *cols <= 0 {
 		fmt.Fprintln(os.Stderr, "usage: gencsv -out FILE [-rows N] [-cols N] [-seed S]")
 		os.Exit(2)
 	}
 	w := write
-	if *mixed {
+	switch {
+	case *mixed:
 		w = func(p string, rows, _ int, seed uint64) error { return writeMixed(p, rows, seed) }
+	case *regression:
+		w = func(p string, rows, _ int, seed uint64) error { return writeFriedman(p, rows, seed) }
 	}
 	if err := w(*out, *rows, *cols, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, "gencsv:", err)
@@ -136,6 +143,38 @@ func writeMixed(path string, rows int, seed uint64) error {
 		} else {
 			w.WriteString("0\n")
 		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func writeFriedman(path string, rows int, seed uint64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	for j := 0; j < 20; j++ {
+		fmt.Fprintf(w, "x%d,", j)
+	}
+	w.WriteString("target\n")
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	x := make([]float64, 20)
+	buf := make([]byte, 0, 32)
+	for i := 0; i < rows; i++ {
+		for j := range x {
+			x[j] = r.Float64()
+			buf = strconv.AppendFloat(buf[:0], x[j], 'g', 7, 64)
+			w.Write(buf)
+			w.WriteByte(',')
+		}
+		y := 10*math.Sin(math.Pi*x[0]*x[1]) + 20*(x[2]-0.5)*(x[2]-0.5) + 10*x[3] + 5*x[4] + r.NormFloat64()
+		buf = strconv.AppendFloat(buf[:0], y, 'g', 7, 64)
+		w.Write(buf)
+		w.WriteByte('\n')
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()

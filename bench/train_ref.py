@@ -1,0 +1,68 @@
+#!/usr/bin/python3
+"""Reference side of bench/train.sh: XGBoost `hist` and scikit-learn's
+HistGradientBoosting on a CSV, first 80 % of rows train, last 20 % test.
+
+usage: train_ref.py FILE.csv binary|regression [ROUNDS]
+
+Settings as the issue asks: 2 threads, depth 6, learning rate 0.1, ROUNDS
+(default 200) rounds, 256 bins. Prints one line per model:
+"<model> train_s <seconds> <metric> <value>" (metric: auc or rmse).
+"""
+import os
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import xgboost as xgb  # noqa: E402
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor  # noqa: E402
+from sklearn.metrics import mean_squared_error, roc_auc_score  # noqa: E402
+
+path, task = sys.argv[1], sys.argv[2]
+rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 200
+df = pd.read_csv(path)
+y = df.pop("target").to_numpy()
+for c in df.columns:
+    if df[c].dtype == object:
+        df[c] = df[c].astype("category")
+cut = int(len(df) * 0.8)
+Xtr, Xte, ytr, yte = df.iloc[:cut], df.iloc[cut:], y[:cut], y[cut:]
+
+def score(pred):
+    if task == "binary":
+        return "auc", roc_auc_score(yte, pred)
+    return "rmse", mean_squared_error(yte, pred) ** 0.5
+
+common = dict(n_estimators=rounds, max_depth=6, learning_rate=0.1, max_bin=256,
+              tree_method="hist", n_jobs=2, enable_categorical=True)
+if task == "binary":
+    m = xgb.XGBClassifier(**common)
+else:
+    m = xgb.XGBRegressor(**common)
+t = time.perf_counter()
+m.fit(Xtr, ytr)
+secs = time.perf_counter() - t
+pred = m.predict_proba(Xte)[:, 1] if task == "binary" else m.predict(Xte)
+name, val = score(pred)
+print(f"xgboost_hist train_s {secs:.3f} {name} {val:.6f}")
+t = time.perf_counter()
+bp = m.predict_proba(Xte) if task == "binary" else m.predict(Xte)
+ps = time.perf_counter() - t
+print(f"xgboost_hist predict_rows_per_s {len(Xte) / ps:.0f}")
+
+hgb_args = dict(max_iter=rounds, max_depth=6, learning_rate=0.1, max_bins=255,
+                early_stopping=False, categorical_features=[c for c in df.columns if str(df[c].dtype) == "category"] or None)
+if hgb_args["categorical_features"]:
+    Xtr = Xtr.copy(); Xte = Xte.copy()
+    for c in hgb_args["categorical_features"]:
+        Xtr[c] = Xtr[c].cat.codes.replace(-1, np.nan)
+        Xte[c] = Xte[c].cat.codes.replace(-1, np.nan)
+    hgb_args["categorical_features"] = [df.columns.get_loc(c) for c in hgb_args["categorical_features"]]
+h = HistGradientBoostingClassifier(**hgb_args) if task == "binary" else HistGradientBoostingRegressor(**hgb_args)
+t = time.perf_counter()
+h.fit(Xtr, ytr)
+secs = time.perf_counter() - t
+pred = h.predict_proba(Xte)[:, 1] if task == "binary" else h.predict(Xte)
+name, val = score(pred)
+print(f"sklearn_hgb train_s {secs:.3f} {name} {val:.6f}")

@@ -1,0 +1,9 @@
+//go:build !amd64
+
+package gbdt
+
+// prefetchRow does nothing on this architecture.
+func prefetchRow(first, last *uint8, gh *gradPair) {}
+
+// prefetchByte does nothing on this architecture.
+func prefetchByte(p *uint8) {}
