@@ -479,3 +479,91 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+// TestWeights checks a property of the weighted loss: doubling every weight
+// along with reg_lambda and min_child_weight doubles every gradient sum, gain
+// and denominator, so the model predicts exactly the same.
+func TestWeights(t *testing.T) {
+	t.Parallel()
+	x, y := synth(t, 3000, 5, 6)
+	w := make([]float64, len(y))
+	for i := range w {
+		w[i] = 2
+	}
+	for _, obj := range []string{BinaryLogistic, RegSquaredError} {
+		t.Run(obj, func(t *testing.T) {
+			t.Parallel()
+			p := Params{Objective: obj, NEstimators: 10}
+			a, err := Fit(context.Background(), Data{X: x, Y: y}, nil, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.RegLambda, p.MinChildWeight = 2, 2
+			b, err := Fit(context.Background(), Data{X: x, Y: y, Weights: w}, nil, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pa, _ := a.Model.Predict(context.Background(), x, Margin)
+			pb, _ := b.Model.Predict(context.Background(), x, Margin)
+			if !slices.Equal(pa, pb) {
+				t.Error("weights 2 with lambda and min_child_weight 2 predict differently from weights 1")
+			}
+		})
+	}
+}
+
+func TestGrowthLimits(t *testing.T) {
+	t.Parallel()
+	x, y := synth(t, 5000, 6, 8)
+	tests := []struct {
+		name  string
+		p     Params
+		check func(tr *tree) string
+	}{
+		{"lossguide max_leaves 5", Params{GrowPolicy: GrowLossguide, MaxLeaves: 5}, func(tr *tree) string {
+			leaves := 0
+			for _, nd := range tr.nodes {
+				if nd.left < 0 {
+					leaves++
+				}
+			}
+			if leaves > 5 {
+				return "more than 5 leaves"
+			}
+			return ""
+		}},
+		{"max_depth 2", Params{MaxDepth: 2}, func(tr *tree) string {
+			if len(tr.nodes) > 7 {
+				return "more than 7 nodes"
+			}
+			return ""
+		}},
+		{"colsample_bytree one feature", Params{ColsampleByTree: 0.01, Subsample: 0.5}, func(tr *tree) string {
+			feat := -1
+			for _, nd := range tr.nodes {
+				if nd.left >= 0 {
+					if feat >= 0 && int(nd.feat) != feat {
+						return "splits on two features"
+					}
+					feat = int(nd.feat)
+				}
+			}
+			return ""
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.p.Objective, tt.p.NEstimators = BinaryLogistic, 10
+			res, err := Fit(context.Background(), Data{X: x, Y: y}, nil, tt.p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range res.Model.trees {
+				if msg := tt.check(&res.Model.trees[i]); msg != "" {
+					t.Errorf("tree %d: %s", i, msg)
+				}
+			}
+		})
+	}
+}

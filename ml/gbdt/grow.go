@@ -345,10 +345,7 @@ func (gr *grower) partition(nd *tnode, goLeft *[256]bool) int {
 	tmp := gr.scratch[nd.start:nd.end]
 	if len(rows) < bigNode || gr.pool.n == 1 {
 		nl, nr := 0, 0
-		for i, r := range rows {
-			if j := i + prefetchAhead*2; j < len(rows) {
-				prefetchByte(&col[rows[j]])
-			}
+		for _, r := range rows {
 			if goLeft[col[r]] {
 				rows[nl] = r
 				nl++
@@ -367,10 +364,7 @@ func (gr *grower) partition(nd *tnode, goLeft *[256]bool) int {
 		lo, hi := k*len(rows)/w, (k+1)*len(rows)/w
 		l, r := lo, hi
 		part := rows[lo:hi]
-		for i, x := range part {
-			if j := i + prefetchAhead*2; j < len(part) {
-				prefetchByte(&col[part[j]])
-			}
+		for _, x := range part {
 			if goLeft[col[x]] {
 				tmp[l] = x
 				l++

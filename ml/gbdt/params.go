@@ -44,8 +44,8 @@ type Params struct {
 	NEstimators int `json:"n_estimators"`
 	// LearningRate (eta) shrinks every leaf value. Default 0.3.
 	LearningRate float64 `json:"learning_rate"`
-	// MaxDepth limits the depth of a tree. Default 6 with depthwise growth,
-	// unlimited (0) with lossguide growth when MaxLeaves is set.
+	// MaxDepth limits the depth of a tree. Default 6 with depthwise growth;
+	// with lossguide growth 0 (the default there) means no depth limit.
 	MaxDepth int `json:"max_depth"`
 	// MaxLeaves limits the leaves of a tree; 0 means no limit. Default 0.
 	// Lossguide growth uses it (31 when both it and MaxDepth are 0).
@@ -123,7 +123,7 @@ func (p Params) WithDefaults() Params {
 	if p.GrowPolicy == "" {
 		p.GrowPolicy = GrowDepthwise
 	}
-	if p.MaxDepth == 0 && (p.GrowPolicy == GrowDepthwise || p.MaxLeaves == 0) && p.GrowPolicy != GrowLossguide {
+	if p.MaxDepth == 0 && p.GrowPolicy == GrowDepthwise {
 		p.MaxDepth = 6
 	}
 	if p.GrowPolicy == GrowLossguide && p.MaxLeaves == 0 && p.MaxDepth == 0 {

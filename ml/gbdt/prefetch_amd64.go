@@ -6,8 +6,3 @@ package gbdt
 //
 //go:noescape
 func prefetchRow(first, last *uint8, gh *gradPair)
-
-// prefetchByte asks the CPU to load the cache line holding *p.
-//
-//go:noescape
-func prefetchByte(p *uint8)

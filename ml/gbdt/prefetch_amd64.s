@@ -9,9 +9,3 @@ TEXT ·prefetchRow(SB), NOSPLIT, $0-24
 	MOVQ gh+16(FP), AX
 	PREFETCHT0 (AX)
 	RET
-
-// func prefetchByte(p *uint8)
-TEXT ·prefetchByte(SB), NOSPLIT, $0-8
-	MOVQ p+0(FP), AX
-	PREFETCHT0 (AX)
-	RET

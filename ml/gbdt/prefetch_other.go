@@ -4,6 +4,3 @@ package gbdt
 
 // prefetchRow does nothing on this architecture.
 func prefetchRow(first, last *uint8, gh *gradPair) {}
-
-// prefetchByte does nothing on this architecture.
-func prefetchByte(p *uint8) {}
