@@ -51,14 +51,16 @@ bp = m.predict_proba(Xte) if task == "binary" else m.predict(Xte)
 ps = time.perf_counter() - t
 print(f"xgboost_hist predict_rows_per_s {len(Xte) / ps:.0f}")
 
+# HGB takes categorical features as codes and at most 255 categories: columns
+# with more are given as ordinal codes.
+cats = [c for c in df.columns if str(df[c].dtype) == "category"]
+Xtr = Xtr.copy(); Xte = Xte.copy()
+for c in cats:
+    Xtr[c] = Xtr[c].cat.codes.replace(-1, np.nan)
+    Xte[c] = Xte[c].cat.codes.replace(-1, np.nan)
+native = [df.columns.get_loc(c) for c in cats if len(df[c].cat.categories) <= 255]
 hgb_args = dict(max_iter=rounds, max_depth=6, learning_rate=0.1, max_bins=255,
-                early_stopping=False, categorical_features=[c for c in df.columns if str(df[c].dtype) == "category"] or None)
-if hgb_args["categorical_features"]:
-    Xtr = Xtr.copy(); Xte = Xte.copy()
-    for c in hgb_args["categorical_features"]:
-        Xtr[c] = Xtr[c].cat.codes.replace(-1, np.nan)
-        Xte[c] = Xte[c].cat.codes.replace(-1, np.nan)
-    hgb_args["categorical_features"] = [df.columns.get_loc(c) for c in hgb_args["categorical_features"]]
+                early_stopping=False, categorical_features=native or None)
 h = HistGradientBoostingClassifier(**hgb_args) if task == "binary" else HistGradientBoostingRegressor(**hgb_args)
 t = time.perf_counter()
 h.fit(Xtr, ytr)
