@@ -138,9 +138,28 @@ func (m *Model) PredictRow(x []float64, out Output, dst []float64) []float64 {
 	n := len(dst)
 	dst = append(dst, m.baseScore...)
 	mg := dst[n:]
-	for t := range m.trees {
-		tr := &m.trees[t]
-		mg[t%m.k] += float64(tr.nodes[tr.leaf(x, m.cats)].value)
+	// Walk rowGroup trees at once, a level at a time, so that their node
+	// loads overlap; add the leaves in tree order.
+	var idx [rowGroup]int32
+	for t0 := 0; t0 < len(m.trees); t0 += rowGroup {
+		g := min(rowGroup, len(m.trees)-t0)
+		for j := 0; j < g; j++ {
+			idx[j] = 0
+		}
+		for moved := true; moved; {
+			moved = false
+			for j := 0; j < g; j++ {
+				nd := &m.trees[t0+j].nodes[idx[j]]
+				if nd.left >= 0 {
+					idx[j] = nd.left + nd.right(x[nd.feat], m.cats)
+					moved = true
+				}
+			}
+		}
+		for j := 0; j < g; j++ {
+			t := t0 + j
+			mg[t%m.k] += float64(m.trees[t].nodes[idx[j]].value)
+		}
 	}
 	if out == Value {
 		o := newObjective(m.params)
@@ -240,6 +259,25 @@ func (r *reader) fill(buf []float64, lo, hi int) {
 
 const predictBlock = 64
 
+// rowGroup is how many trees PredictRow walks at once.
+const rowGroup = 8
+
+// depths returns each tree's depth (the longest root-to-leaf path).
+func (m *Model) depths() []int {
+	out := make([]int, len(m.trees))
+	for t := range m.trees {
+		nodes := m.trees[t].nodes
+		d := make([]int, len(nodes))
+		for i, nd := range nodes { // children come after their parent
+			if nd.left >= 0 {
+				d[nd.left], d[nd.left+1] = d[i]+1, d[i]+1
+				out[t] = max(out[t], d[i]+1)
+			}
+		}
+	}
+	return out
+}
+
 // Predict returns the predictions of every row of f, Width(out) values per
 // row, row after row. The frame must hold the model's features by name, of
 // the kinds they had in training; other columns are ignored. Categories
@@ -251,17 +289,36 @@ func (m *Model) Predict(ctx context.Context, f *frame.Frame, out Output) ([]floa
 	}
 	n, k, nf := f.Len(), m.k, len(m.features)
 	margin := make([]float64, n*k)
+	depths := m.depths()
 	err = m.forBlocks(ctx, n, func(lo, hi int, buf []float64) {
 		r.fill(buf, lo, hi)
 		mg := margin[lo*k : hi*k]
 		for i := 0; i < hi-lo; i++ {
 			copy(mg[i*k:i*k+k], m.baseScore)
 		}
+		// Rows advance through a tree one level at a time, all rows of
+		// the block per level: the walks are independent, so their node
+		// loads overlap instead of waiting on each other. Sums are taken
+		// in tree order, as in PredictRow.
+		var idx [predictBlock]int32
+		rows := hi - lo
 		for t := range m.trees {
 			tr := &m.trees[t]
+			nodes := tr.nodes
+			for i := 0; i < rows; i++ {
+				idx[i] = 0
+			}
+			for d := depths[t]; d > 0; d-- {
+				for i := 0; i < rows; i++ {
+					nd := &nodes[idx[i]]
+					if nd.left >= 0 {
+						idx[i] = nd.left + nd.right(buf[i*nf+int(nd.feat)], m.cats)
+					}
+				}
+			}
 			c := t % k
-			for i := 0; i < hi-lo; i++ {
-				mg[i*k+c] += float64(tr.nodes[tr.leaf(buf[i*nf:i*nf+nf], m.cats)].value)
+			for i := 0; i < rows; i++ {
+				mg[i*k+c] += float64(nodes[idx[i]].value)
 			}
 		}
 	})
