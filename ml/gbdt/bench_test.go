@@ -12,7 +12,7 @@ import (
 
 // higgsLike returns n rows of 28 float features and a binary label, a
 // stand-in for GBDT-NOTES' higgs_like_1m.
-func higgsLike(b *testing.B, n int) (*frame.Frame, []float64) {
+func higgsLike(b testing.TB, n int) (*frame.Frame, []float64) {
 	b.Helper()
 	const nf = 28
 	r := rand.New(rand.NewPCG(11, 12))

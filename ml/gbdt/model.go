@@ -99,6 +99,7 @@ type Model struct {
 	baseScore []float64
 	trees     []tree // round r, class c is trees[r*k+c]
 	cats      []uint64
+	pred      *predictor // built on first use; see Model.predictor
 }
 
 // Params returns the parameters the model was trained with, defaults
@@ -138,6 +139,22 @@ func (m *Model) PredictRow(x []float64, out Output, dst []float64) []float64 {
 	n := len(dst)
 	dst = append(dst, m.baseScore...)
 	mg := dst[n:]
+	if p := m.predictor(); p != nil {
+		p.addRow(x, len(m.features), m.k, mg)
+	} else {
+		m.predictRowGeneric(x, mg)
+	}
+	if out == Value {
+		o := newObjective(m.params)
+		o.transform(mg)
+		dst = dst[:n+m.Width(out)]
+	}
+	return dst
+}
+
+// predictRowGeneric adds to mg the leaf values of row x, walking the
+// original trees.
+func (m *Model) predictRowGeneric(x []float64, mg []float64) {
 	// Walk rowGroup trees at once, a level at a time, so that their node
 	// loads overlap; add the leaves in tree order.
 	var idx [rowGroup]int32
@@ -161,12 +178,6 @@ func (m *Model) PredictRow(x []float64, out Output, dst []float64) []float64 {
 			mg[t%m.k] += float64(m.trees[t].nodes[idx[j]].value)
 		}
 	}
-	if out == Value {
-		o := newObjective(m.params)
-		o.transform(mg)
-		dst = dst[:n+m.Width(out)]
-	}
-	return dst
 }
 
 // PredictLeavesRow appends to dst the leaf index reached in each tree.
@@ -289,12 +300,28 @@ func (m *Model) Predict(ctx context.Context, f *frame.Frame, out Output) ([]floa
 	}
 	n, k, nf := f.Len(), m.k, len(m.features)
 	margin := make([]float64, n*k)
-	depths := m.depths()
+	p := m.predictor()
+	var depths []int
+	if p == nil {
+		depths = m.depths()
+	}
 	err = m.forBlocks(ctx, n, func(lo, hi int, buf []float64) {
 		r.fill(buf, lo, hi)
 		mg := margin[lo*k : hi*k]
 		for i := 0; i < hi-lo; i++ {
 			copy(mg[i*k:i*k+k], m.baseScore)
+		}
+		if p != nil {
+			b := buf[:(hi-lo)*nf]
+			hasNaN := false
+			for _, v := range b {
+				if v != v {
+					hasNaN = true
+					break
+				}
+			}
+			p.walkBlock(b, hi-lo, nf, k, mg, hasNaN)
+			return
 		}
 		// Rows advance through a tree one level at a time, all rows of
 		// the block per level: the walks are independent, so their node
