@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/mlcycle/mlcycle/internal/catalog"
 	"github.com/mlcycle/mlcycle/internal/catalog/catalogtest"
+	"github.com/mlcycle/mlcycle/internal/fault"
 )
 
 // TestAddConcurrentSameInput races several ingests of the same file: all
@@ -57,7 +59,7 @@ func TestAddFromURL(t *testing.T) {
 		t.Errorf("Add(file://) = %s rows %d source %s", r.Dataset, r.Rows, r.Source)
 	}
 	_, err = a.Catalog.Add(context.Background(), "ftp://host/x.csv", catalog.AddOpts{})
-	if err == nil || fmt.Sprint(err) == "" {
-		t.Error("Add(ftp://) = nil error")
+	if fault.KindOf(err) != fault.KindInvalid || !strings.Contains(fmt.Sprint(err), `unsupported scheme "ftp"`) {
+		t.Errorf("Add(ftp://) = %v, want an invalid error naming the scheme", err)
 	}
 }

@@ -145,23 +145,11 @@ func ptr(v float64) *float64 {
 	return &v
 }
 
-// floats returns a numeric view of a column: values with NaN for missing.
-// ok is false for non-numeric columns.
+// floats returns the values of a numeric (Float) column, NaN for missing;
+// ok is false for other kinds.
 func floats(c frame.Column) ([]float64, bool) {
-	switch c := c.(type) {
-	case *frame.FloatColumn:
-		return c.Values(), true
-	case *frame.BoolColumn:
-		out := make([]float64, c.Len())
-		for i, v := range c.Values() {
-			switch {
-			case c.IsMissing(i):
-				out[i] = math.NaN()
-			case v:
-				out[i] = 1
-			}
-		}
-		return out, false
+	if fc, ok := c.(*frame.FloatColumn); ok {
+		return fc.Values(), true
 	}
 	return nil, false
 }

@@ -33,45 +33,15 @@ type binned struct {
 // featureValues returns column c as float64 values, NaN where missing, and
 // its Feature.
 func featureValues(c frame.Column) ([]float64, Feature, error) {
-	ft := Feature{Name: c.Name()}
-	switch c := c.(type) {
-	case *frame.FloatColumn:
-		v := c.Values()
-		if c.NullCount() > 0 {
-			v = slices.Clone(v)
-			for i := range v {
-				if c.IsMissing(i) {
-					v[i] = math.NaN()
-				}
-			}
-		}
-		return v, ft, nil
-	case *frame.BoolColumn:
-		ft.Bool = true
-		v := make([]float64, c.Len())
-		for i, b := range c.Values() {
-			switch {
-			case c.IsMissing(i):
-				v[i] = math.NaN()
-			case b:
-				v[i] = 1
-			}
-		}
-		return v, ft, nil
-	case *frame.CategoricalColumn:
-		ft.Categorical = true
-		ft.Categories = slices.Clone(c.Dict())
-		v := make([]float64, c.Len())
-		for i, code := range c.Codes() {
-			if c.IsMissing(i) {
-				v[i] = math.NaN()
-			} else {
-				v[i] = float64(code)
-			}
-		}
-		return v, ft, nil
+	ft := Feature{Name: c.Name(), Bool: c.Kind() == frame.Bool, Categorical: c.Kind() == frame.Categorical}
+	v, ok := frame.Numeric(c)
+	if !ok {
+		return nil, ft, fmt.Errorf("forest: column %q has kind %s, want float, boolean or categorical: %w", c.Name(), c.Kind(), ErrInvalid)
 	}
-	return nil, ft, fmt.Errorf("forest: column %q has kind %s, want float, boolean or categorical: %w", c.Name(), c.Kind(), ErrInvalid)
+	if cc, isCat := c.(*frame.CategoricalColumn); isCat {
+		ft.Categories = slices.Clone(cc.Dict())
+	}
+	return v, ft, nil
 }
 
 // computeCuts returns the ascending bin upper bounds of one feature: the

@@ -306,3 +306,32 @@ func TestKindText(t *testing.T) {
 		t.Errorf("Kind(9).String() = %q, want %q", got, want)
 	}
 }
+
+func TestNumeric(t *testing.T) {
+	t.Parallel()
+	f, _ := NewFloat("f", []float64{1.5, math.NaN()}, nil)
+	b, _ := NewBool("b", []bool{true, false, false}, MaskOf([]bool{false, false, true}))
+	c, _ := NewCategoricalFromStrings("c", []string{"y", "x", ""}, MaskOf([]bool{false, false, true}))
+	s, _ := NewString("s", []string{"a"}, nil)
+	for _, tc := range []struct {
+		col  Column
+		want []float64
+	}{
+		{f, []float64{1.5, math.NaN()}},
+		{b, []float64{1, 0, math.NaN()}},
+		{c, []float64{1, 0, math.NaN()}}, // sorted dictionary: x=0, y=1
+	} {
+		got, ok := Numeric(tc.col)
+		if !ok || len(got) != len(tc.want) {
+			t.Fatalf("Numeric(%s) = %v, %v", tc.col.Name(), got, ok)
+		}
+		for i := range got {
+			if got[i] != tc.want[i] && !(math.IsNaN(got[i]) && math.IsNaN(tc.want[i])) {
+				t.Errorf("Numeric(%s)[%d] = %v, want %v", tc.col.Name(), i, got[i], tc.want[i])
+			}
+		}
+	}
+	if _, ok := Numeric(s); ok {
+		t.Error("Numeric(String column) ok = true, want false")
+	}
+}
