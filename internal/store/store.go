@@ -155,9 +155,109 @@ type Catalog interface {
 	Children(ctx context.Context, id int64) ([]Version, error)
 }
 
+// Run kinds and statuses.
+const (
+	RunTrain = "train" // a training run: fits transforms and a model
+	RunEval  = "eval"  // an evaluation of a model on a dataset version
+
+	RunRunning   = "running"
+	RunSucceeded = "succeeded"
+	RunFailed    = "failed"
+	RunCancelled = "cancelled"
+)
+
+// RunInput is a dataset version that a run read.
+type RunInput struct {
+	VersionID int64  // the version's ID
+	Dataset   string // filled on read
+	Version   int    // filled on read
+	// Role says how the run used it: "train", "valid" or "data" (eval).
+	Role string
+}
+
+// Run is one training or evaluation run. JSON fields are opaque to the
+// store.
+type Run struct {
+	ID     int64
+	Name   string
+	Kind   string // RunTrain or RunEval
+	Status string // RunRunning, RunSucceeded, RunFailed or RunCancelled
+	// Parent is the run this one derives from (the training run an
+	// evaluation evaluated); 0 for none.
+	Parent int64
+	Target string
+	Algo   string
+	// Params holds the algorithm's parameters as JSON.
+	Params []byte
+	// Options holds everything else that made the run as JSON (feature
+	// spec, seed, validation split, cross-validation folds, budget).
+	Options []byte
+	// Metrics holds the final metrics as JSON; Curve the per-iteration
+	// learning curve as JSON. Both are nil while the run runs.
+	Metrics []byte
+	Curve   []byte
+	// ArtifactKey is where the run's main artifact (the model package of
+	// a training run, the report of an evaluation) lives in the artifact
+	// store; empty until the run succeeds.
+	ArtifactKey string
+	// Error says why a run failed or was cancelled.
+	Error        string
+	StartedAt    time.Time
+	FinishedAt   time.Time // zero while running
+	PeakMemBytes int64
+	Inputs       []RunInput
+}
+
+// NewRun is what CreateRun needs; the run starts as RunRunning.
+type NewRun struct {
+	Name      string
+	Kind      string
+	Parent    int64
+	Target    string
+	Algo      string
+	Params    []byte
+	Options   []byte
+	StartedAt time.Time
+	// Inputs: only VersionID and Role are read.
+	Inputs []RunInput
+}
+
+// RunEnd is how a run finished.
+type RunEnd struct {
+	Status       string // RunSucceeded, RunFailed or RunCancelled
+	Metrics      []byte
+	Curve        []byte
+	ArtifactKey  string
+	Error        string
+	FinishedAt   time.Time
+	PeakMemBytes int64
+}
+
+// RunFilter selects runs; zero fields select all.
+type RunFilter struct {
+	Name  string
+	Kind  string
+	Limit int // the newest Limit runs; 0 for all
+}
+
+// Runs is the run-tracking part of the metadata store.
+type Runs interface {
+	// CreateRun records a new running run. An input VersionID that does
+	// not exist fails with ErrNotFound.
+	CreateRun(ctx context.Context, r NewRun) (Run, error)
+	// FinishRun records how run id ended. A run ends once: finishing a
+	// run that is not running is a fault.KindConflict error.
+	FinishRun(ctx context.Context, id int64, end RunEnd) (Run, error)
+	// Run returns run id.
+	Run(ctx context.Context, id int64) (Run, error)
+	// ListRuns lists runs newest first.
+	ListRuns(ctx context.Context, f RunFilter) ([]Run, error)
+}
+
 // Store is a metadata store. Close releases its connections.
 type Store interface {
 	Catalog
+	Runs
 	// Driver names the driver: "sqlite" or "postgres".
 	Driver() string
 	Close() error

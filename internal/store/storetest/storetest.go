@@ -74,6 +74,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentDuplicate", testConcurrentDuplicate},
 		{"Reopen", testReopen},
 		{"SchemaTooNew", testSchemaTooNew},
+		{"Runs", testRuns},
+		{"RunErrors", testRunErrors},
+		{"ConcurrentRuns", testConcurrentRuns},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

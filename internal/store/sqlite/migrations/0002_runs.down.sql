@@ -1,0 +1,2 @@
+DROP TABLE run_inputs;
+DROP TABLE runs;
