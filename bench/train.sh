@@ -8,6 +8,9 @@
 #   ROWS=100000 bench/train.sh          # smaller
 #   ROUNDS=50 bench/train.sh
 #
+# Batch predict: mlcycle's rows/s is the median of five warm predictions of
+# the test rows (bench/gbdtbench), XGBoost's one warm predict (train_ref.py).
+#
 # Needs Debian's python3-xgboost and python3-sklearn (installed if missing).
 # Environment: DATA_DIR (default a temp dir, removed unless KEEP=1), ROWS,
 # MIXED_ROWS, ROUNDS.
@@ -31,7 +34,8 @@ CLF="$DATA_DIR/clf_${ROWS}.csv"; REG="$DATA_DIR/reg_${ROWS}.csv"; MIX="$DATA_DIR
 [ -f "$MIX" ] || "$DATA_DIR/bin/gencsv" -mixed -out "$MIX" -rows "$MIXED_ROWS"
 for spec in "binary:$CLF" "regression:$REG" "binary:$MIX"; do
   task=${spec%%:*}; file=${spec#*:}
-  echo "== $(basename "$file") ($task, $ROUNDS rounds)"
+  # The machine may be shared: the load average goes with the numbers.
+  echo "== $(basename "$file") ($task, $ROUNDS rounds; load average $(cut -d' ' -f1-3 /proc/loadavg))"
   ours=$("$DATA_DIR/bin/gbdtbench" -task "$task" -rounds "$ROUNDS" "$file")
   theirs=$(OMP_NUM_THREADS=2 /usr/bin/python3 bench/train_ref.py "$file" "$task" "$ROUNDS")
   printf '%s\n%s\n' "$ours" "$theirs" | sed 's/^/   /'

@@ -18,10 +18,12 @@ import (
 	"github.com/mlcycle/mlcycle/internal/clock"
 	"github.com/mlcycle/mlcycle/internal/config"
 	"github.com/mlcycle/mlcycle/internal/dataengine"
+	"github.com/mlcycle/mlcycle/internal/eval"
 	"github.com/mlcycle/mlcycle/internal/fault"
 	"github.com/mlcycle/mlcycle/internal/store"
 	"github.com/mlcycle/mlcycle/internal/store/postgres"
 	"github.com/mlcycle/mlcycle/internal/store/sqlite"
+	"github.com/mlcycle/mlcycle/internal/train"
 )
 
 // App holds a project's open drivers and services.
@@ -31,6 +33,8 @@ type App struct {
 	Blob    *blob.Store
 	Engine  *dataengine.Engine
 	Catalog *catalog.Service
+	Train   *train.Service
+	Eval    *eval.Service
 	Log     *slog.Logger
 }
 
@@ -38,6 +42,8 @@ type App struct {
 type Deps struct {
 	Log   *slog.Logger // default: discard
 	Clock clock.Clock  // default: clock.Real
+	// Version is the program's version, recorded in model lineage.
+	Version string
 }
 
 // Open opens everything the project's configuration names.
@@ -64,6 +70,8 @@ func Open(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 		return nil, err
 	}
 	a.Catalog = catalog.New(catalog.Deps{Store: a.Store, Blob: a.Blob, Engine: a.Engine, Clock: d.Clock, Log: d.Log})
+	a.Eval = &eval.Service{Catalog: a.Catalog, Store: a.Store, Blob: a.Blob, Clock: d.Clock, Log: d.Log}
+	a.Train = &train.Service{Catalog: a.Catalog, Store: a.Store, Blob: a.Blob, Clock: d.Clock, Log: d.Log, Version: d.Version}
 	return a, nil
 }
 

@@ -77,6 +77,9 @@ type state struct {
 	env  Env
 	g    globals
 	json bool // the running command's --json
+	// quiet suppresses the error report of a command that already
+	// printed its outcome (eval --gate --json), keeping the exit code.
+	quiet bool
 }
 
 // Run executes the command line args (without the program name) and
@@ -94,7 +97,11 @@ func Run(ctx context.Context, args []string, env Env) int {
 	}
 	var ue usageError
 	isUsage := errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") ||
-		strings.HasPrefix(err.Error(), "unknown flag") || strings.HasPrefix(err.Error(), "unknown shorthand flag")
+		strings.HasPrefix(err.Error(), "unknown flag") || strings.HasPrefix(err.Error(), "unknown shorthand flag") ||
+		strings.HasPrefix(err.Error(), "required flag")
+	if st.quiet {
+		return ExitFailure
+	}
 	if st.json && !isUsage {
 		writeJSON(env.Stdout, map[string]string{"error": err.Error(), "kind": fault.KindOf(err).String()})
 	} else {
@@ -138,7 +145,7 @@ Start with:
 	pf.StringVar(&st.g.store, "store", "", "metadata store URL, e.g. postgres://user@host/db (default: $MLCYCLE_STORE, else the project's SQLite catalog)")
 	pf.StringVar(&st.g.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	pf.StringVar(&st.g.logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(newInitCmd(st), newDataCmd(st), newEDACmd(st), newFrameCmd(st), newDemoCmd(st))
+	root.AddCommand(newInitCmd(st), newDataCmd(st), newEDACmd(st), newFrameCmd(st), newTrainCmd(st), newEvalCmd(st), newRunsCmd(st), newDemoCmd(st))
 	return root
 }
 
@@ -204,7 +211,7 @@ func (st *state) open(ctx context.Context) (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return app.Open(ctx, cfg, app.Deps{Log: log})
+	return app.Open(ctx, cfg, app.Deps{Log: log, Version: Version})
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,7 +60,7 @@ pandas' definitions. See docs/eda.md.`,
 				out = fmt.Sprintf("%s_v%d_eda.html", p.Dataset, p.Version)
 			}
 			path := st.abs(out)
-			if err := writeReport(path, p); err != nil {
+			if err := writeAtomic(path, func(w io.Writer) error { return report.EDA(w, p, report.Opts{}) }); err != nil {
 				return err
 			}
 			if st.json {
@@ -79,14 +80,15 @@ pandas' definitions. See docs/eda.md.`,
 	return cmd
 }
 
-// writeReport writes the HTML report atomically.
-func writeReport(path string, p *eda.Profile) error {
+// writeAtomic writes a file through write into a temporary file beside
+// path, renamed into place only when write succeeds.
+func writeAtomic(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fault.Invalid("--out %s: %v", path, err)
 	}
-	if err := report.EDA(tmp, p, report.Opts{}); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
 		return err

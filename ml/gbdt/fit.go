@@ -214,14 +214,14 @@ func Fit(ctx context.Context, train Data, valid *Data, p Params) (*Result, error
 				}
 				v := float64(tr.nodes[leaves[j]].value)
 				for _, r := range rows {
-					margin[int(r)*k+c] += v
+					addMargin(&margin[int(r)*k+c], v)
 				}
 			})
 			if nRows < n {
 				pool.run((n+gradBlock-1)/gradBlock, func(blk int) {
 					for i := blk * gradBlock; i < min((blk+1)*gradBlock, n); i++ {
 						if !sampled[i] {
-							margin[i*k+c] += float64(tr.nodes[tr.leafCols(vals, i, m.cats)].value)
+							addMargin(&margin[i*k+c], float64(tr.nodes[tr.leafCols(vals, i, m.cats)].value))
 						}
 					}
 				})
@@ -230,13 +230,16 @@ func Fit(ctx context.Context, train Data, valid *Data, p Params) (*Result, error
 				nv := valid.X.Len()
 				pool.run((nv+gradBlock-1)/gradBlock, func(blk int) {
 					for i := blk * gradBlock; i < min((blk+1)*gradBlock, nv); i++ {
-						vmargin[i*k+c] += float64(tr.nodes[tr.leaf(vbuf[i*nf:i*nf+nf], m.cats)].value)
+						addMargin(&vmargin[i*k+c], float64(tr.nodes[tr.leaf(vbuf[i*nf:i*nf+nf], m.cats)].value))
 					}
 				})
 			}
 		}
 		if vr == nil {
 			res.BestIteration = round
+			if p.Callback != nil && !p.Callback(round, Round{Train: math.NaN(), Valid: math.NaN()}) {
+				break
+			}
 			continue
 		}
 		rd := Round{
@@ -246,6 +249,9 @@ func Fit(ctx context.Context, train Data, valid *Data, p Params) (*Result, error
 		res.Curve = append(res.Curve, rd)
 		if res.BestIteration < 0 || (higher && rd.Valid > res.BestScore) || (!higher && rd.Valid < res.BestScore) {
 			res.BestIteration, res.BestScore = round, rd.Valid
+		}
+		if p.Callback != nil && !p.Callback(round, rd) {
+			break
 		}
 		if p.EarlyStoppingRounds > 0 && round-res.BestIteration >= p.EarlyStoppingRounds {
 			break
@@ -260,6 +266,11 @@ func Fit(ctx context.Context, train Data, valid *Data, p Params) (*Result, error
 	res.Model = m
 	return res, nil
 }
+
+// addMargin adds leaf value v to margin *m in float32 arithmetic, as
+// XGBoost's prediction cache does; both are float32 numbers, so their
+// float64 sum is exact and rounding it is float32 addition.
+func addMargin(m *float64, v float64) { *m = float64(float32(*m + v)) }
 
 // sampleColumns marks a random fraction of the features, at least one.
 func sampleColumns(mask []bool, frac float64, rng *rand.Rand) {
@@ -296,7 +307,8 @@ func (m *Model) addTree(gr *grower, b *binned, lr float64) int {
 	for i := range gr.nodes {
 		nd := &gr.nodes[i]
 		if nd.left < 0 {
-			t.nodes[i] = node{value: float32(lr * gr.rules.weight(nd.g, nd.h)), left: -1, cat: -1}
+			// float32 as XGBoost: the weight, then times eta.
+			t.nodes[i] = node{value: float32(gr.rules.weight(nd.g, nd.h)) * float32(lr), left: -1, cat: -1}
 			continue
 		}
 		s := &nd.best
@@ -304,8 +316,10 @@ func (m *Model) addTree(gr *grower, b *binned, lr float64) int {
 		if s.cat {
 			out.cat = int32(len(m.cats))
 			m.cats = append(m.cats, s.catSet[:]...)
+		} else if s.bin < 0 {
+			out.value = b.minv[s.feat] // present values right, missing left
 		} else {
-			out.value = b.cuts[s.feat][s.bin]
+			out.value = b.thr[s.feat][s.bin]
 		}
 		t.nodes[i] = out
 		t.gain[i] = float32(s.gain)

@@ -62,21 +62,37 @@ func TestCuts(t *testing.T) {
 	t.Parallel()
 	inf := float32(math.Inf(1))
 	tests := []struct {
-		name string
-		in   []float64
-		max  int
-		want []float32
+		name     string
+		in       []float64
+		max      int
+		want     []float32 // thresholds
+		wantMinv float32
 	}{
-		{"distinct values give midpoints", []float64{3, 1, 2, 4, 2, math.NaN()}, 255, []float32{1.5, 2.5, 3.5, inf}},
-		{"one value", []float64{7, 7}, 255, []float32{inf}},
-		{"all missing", []float64{math.NaN()}, 255, []float32{inf}},
-		{"quantiles", []float64{0, 1, 2, 3, 4, 5, 6, 7}, 4, []float32{2, 4, 6, inf}},
+		// XGBoost 1.7 hist: the distinct values from the second on, then
+		// max + |max| + 1e-5; min_vals = min - |min| - 1e-5.
+		{"distinct values are the cuts", []float64{3, 1, 2, 4, 2, math.NaN()}, 255, []float32{2, 3, 4, 8.00001}, -1e-5},
+		{"one value", []float64{7, 7}, 255, []float32{14.00001}, -1e-5},
+		{"all missing", []float64{math.NaN()}, 255, []float32{3e-5}, 1e-5},
+		// 0.1 rounds up to float32(0.1): the cut is lowered one float32
+		// step so that 0.1 (float64) is not below it, as float32(0.1) is
+		// not below float32(0.1) in XGBoost.
+		{"float32 rounding", []float64{0.05, 0.1, 0.5}, 255, []float32{math.Nextafter32(0.1, -inf), 0.5, 1.00001}, -1e-5},
+		// WQSummary::SetPrune to max+1 = 5 entries keeps 0, 2, 4, 5 and 7
+		// (worked by hand from quantile.h); the cuts are entries 1..3 and
+		// the bound above the maximum.
+		{"quantiles", []float64{0, 1, 2, 3, 4, 5, 6, 7}, 4, []float32{2, 4, 5, 14.00001}, -1e-5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := computeCuts(tt.in, tt.max); !slices.Equal(got, tt.want) {
-				t.Errorf("computeCuts(%v, %d) = %v, want %v", tt.in, tt.max, got, tt.want)
+			cs := computeCuts(tt.in, tt.max)
+			if !slices.Equal(cs.thr, tt.want) || cs.minv != tt.wantMinv {
+				t.Errorf("computeCuts(%v, %d) = %v, %v, want %v, %v", tt.in, tt.max, cs.thr, cs.minv, tt.want, tt.wantMinv)
+			}
+			for i, c := range cs.cuts {
+				if c != cs.thr[i] && math.Nextafter32(c, -inf) != cs.thr[i] {
+					t.Errorf("cut %d: %v for threshold %v, want the same or the next float32", i, c, cs.thr[i])
+				}
 			}
 		})
 	}
@@ -138,14 +154,15 @@ func TestGain(t *testing.T) {
 	}{
 		{"lambda 1", splitRules{lambda: 1, minChildWeight: 1}, -4, 3, 4, 1},
 		{"alpha 1", splitRules{lambda: 1, alpha: 1, minChildWeight: 1}, -4, 3, 9.0 / 4, 0.75},
-		{"below min_child_weight", splitRules{lambda: 1, minChildWeight: 5}, -4, 3, 0, 0},
+		// XGBoost's CalcGain has no min_child_weight test, CalcWeight has.
+		{"below min_child_weight", splitRules{lambda: 1, minChildWeight: 5}, -4, 3, 4, 0},
 		{"max_delta_step", splitRules{lambda: 1, minChildWeight: 1, maxDeltaStep: 0.5}, -4, 3, -(2*-4*0.5 + 4*0.25), 0.5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := tt.rules.gain(tt.g, tt.h); math.Abs(got-tt.gain) > 1e-12 {
-				t.Errorf("gain(%v, %v) = %v, want %v", tt.g, tt.h, got, tt.gain)
+			if got := tt.rules.childGain(tt.g, tt.h); math.Abs(got-tt.gain) > 1e-12 {
+				t.Errorf("childGain(%v, %v) = %v, want %v", tt.g, tt.h, got, tt.gain)
 			}
 			if got := tt.rules.weight(tt.g, tt.h); math.Abs(got-tt.w) > 1e-12 {
 				t.Errorf("weight(%v, %v) = %v, want %v", tt.g, tt.h, got, tt.w)
@@ -180,7 +197,7 @@ func TestNumSplit(t *testing.T) {
 			gr.nodes = []tnode{{g: tt.miss, h: 6, hist: h}}
 			gr.findSplits([]int{0})
 			s := gr.nodes[0].best
-			if !gr.nodes[0].valid || s.bin != 0 || s.defLeft != tt.defLeft || math.Abs(s.gain-tt.wantGain) > 1e-12 {
+			if !gr.nodes[0].valid || s.bin != 0 || s.defLeft != tt.defLeft || s.gain != float64(float32(tt.wantGain)) {
 				t.Errorf("split = %+v, want bin 0, defLeft %v, gain %v", s, tt.defLeft, tt.wantGain)
 			}
 		})

@@ -3,7 +3,6 @@ package gbdt
 import (
 	"cmp"
 	"container/heap"
-	"math"
 	"slices"
 )
 
@@ -19,7 +18,7 @@ const (
 type split struct {
 	gain           float64
 	feat           int
-	bin            int // numeric: bins <= bin go left
+	bin            int // numeric: bins <= bin go left (none for -1)
 	cat            bool
 	catSet         [4]uint64 // categorical: bins in the set go left
 	defLeft        bool
@@ -67,21 +66,34 @@ func (s *splitRules) weight(g, h float64) float64 {
 	return w
 }
 
-// gain is XGBoost's CalcGain: the loss reduction of a leaf holding g and h.
-func (s *splitRules) gain(g, h float64) float64 {
-	if h < s.minChildWeight || h <= 0 {
+// childGain is XGBoost 1.7's SplitEvaluator::CalcGainGivenWeight of a
+// node or child holding g and h: G²/(H+λ) with G soft-thresholded by
+// alpha, or with max_delta_step −(2Gw + (H+λ)w²) in float32 for the
+// float32 clamped weight w. It has no min_child_weight test: a child below
+// it is never scored, and a node below it has no valid split.
+func (s *splitRules) childGain(g, h float64) float64 {
+	if h <= 0 {
 		return 0
 	}
 	if s.maxDeltaStep == 0 {
 		t := thresholdL1(g, s.alpha)
 		return t * t / (h + s.lambda)
 	}
-	w := s.weight(g, h)
-	r := -(2*g*w + (h+s.lambda)*w*w)
-	if s.alpha != 0 {
-		r += s.alpha * math.Abs(w)
-	}
-	return r
+	w := float32(s.weight(g, h))
+	gf, hf := float32(g), float32(h)
+	return float64(-(float32(2*gf*w) + float32((hf+float32(s.lambda))*w*w)))
+}
+
+// nodeGain is the gain of a node that its splits subtract, kept as a
+// float32 as XGBoost's NodeEntry::root_gain.
+func (s *splitRules) nodeGain(g, h float64) float64 {
+	return float64(float32(s.childGain(g, h)))
+}
+
+// splitGain is XGBoost's loss_chg of a split: the children's gains less
+// the node's, rounded to float32.
+func (s *splitRules) splitGain(gl, hl, gr, hr, parent float64) float64 {
+	return float64(float32(s.childGain(gl, hl) + s.childGain(gr, hr) - parent))
 }
 
 // grower grows trees; its buffers are allocated once per fit.
@@ -202,7 +214,7 @@ func (gr *grower) findSplits(ids []int) {
 		if gr.maxDepth > 0 && nd.depth >= gr.maxDepth {
 			return
 		}
-		parent := gr.rules.gain(nd.g, nd.h)
+		parent := gr.rules.nodeGain(nd.g, nd.h)
 		var order [256]int
 		for f := range gr.b.nf {
 			if !gr.colMask[f] {
@@ -218,42 +230,54 @@ func (gr *grower) findSplits(ids []int) {
 	})
 }
 
-// numSplit scans the bins of numeric feature f with missing values on
-// the left and then on the right.
+// numSplit finds the best split of numeric feature f as XGBoost 1.7's
+// HistEvaluator::EnumerateSplit does: a forward scan of the bins with
+// missing values on the right (so a node without them sends them right
+// at prediction), then, when the node has missing values, a backward
+// scan with them on the left. Both scans include the split of every
+// present value against the missing ones. Gains are rounded to float32 as
+// XGBoost's loss_chg, and a candidate replaces the best only when its
+// gain is strictly greater, so ties keep the lowest feature, the forward
+// scan and, within a scan, the first bin met.
 func (gr *grower) numSplit(nd *tnode, f int, parent float64) {
 	fh := &nd.hist[f]
 	nb := gr.b.nbins[f]
-	miss := fh[missingBin]
+	var miss histBin
+	if nb <= maxValueBins {
+		miss = fh[missingBin]
+	}
 	r := &gr.rules
-	for dir := 0; dir < 2; dir++ {
-		defLeft := dir == 0
-		if !defLeft && miss.h == 0 && miss.g == 0 {
+	var gl, hl float64
+	for b := range nb {
+		gl += fh[b].g
+		hl += fh[b].h
+		gR, hR := nd.g-gl, nd.h-hl
+		if hl < r.minChildWeight || hl <= 0 {
+			continue
+		}
+		if hR < r.minChildWeight || hR <= 0 {
+			break // hessians are non-negative: hR only shrinks from here
+		}
+		if g := r.splitGain(gl, hl, gR, hR, parent); g > nd.best.gain {
+			nd.best = split{gain: g, feat: f, bin: b, gl: gl, hl: hl, gr: gR, hr: hR}
+		}
+	}
+	if miss.h == 0 && miss.g == 0 {
+		return
+	}
+	var gR, hR float64 // the bins from b up
+	for b := nb - 1; b >= 0; b-- {
+		gR += fh[b].g
+		hR += fh[b].h
+		gl, hl := nd.g-gR, nd.h-hR
+		if hR < r.minChildWeight || hR <= 0 {
+			continue
+		}
+		if hl < r.minChildWeight || hl <= 0 {
 			break
 		}
-		var gl, hl float64
-		if defLeft {
-			gl, hl = miss.g, miss.h
-		}
-		plain := r.alpha == 0 && r.maxDeltaStep == 0
-		for b := 0; b < nb-1; b++ {
-			gl += fh[b].g
-			hl += fh[b].h
-			gR, hR := nd.g-gl, nd.h-hl
-			if hl < r.minChildWeight || hl <= 0 {
-				continue
-			}
-			if hR < r.minChildWeight || hR <= 0 {
-				break // hessians are non-negative: hR only shrinks from here
-			}
-			var gain float64
-			if plain {
-				gain = gl*gl/(hl+r.lambda) + gR*gR/(hR+r.lambda) - parent
-			} else {
-				gain = r.gain(gl, hl) + r.gain(gR, hR) - parent
-			}
-			if gain > nd.best.gain {
-				nd.best = split{gain: gain, feat: f, bin: b, defLeft: defLeft, gl: gl, hl: hl, gr: gR, hr: hR}
-			}
+		if g := r.splitGain(gl, hl, gR, hR, parent); g > nd.best.gain {
+			nd.best = split{gain: g, feat: f, bin: b - 1, defLeft: true, gl: gl, hl: hl, gr: gR, hr: hR}
 		}
 	}
 }
@@ -280,7 +304,7 @@ func (gr *grower) catSplit(nd *tnode, f int, parent float64, order *[256]int) {
 		if hl < r.minChildWeight || hR < r.minChildWeight {
 			return
 		}
-		gain := r.gain(gl, hl) + r.gain(gR, hR) - parent
+		gain := r.splitGain(gl, hl, gR, hR, parent)
 		if gain > nd.best.gain {
 			nd.best = split{gain: gain, feat: f, cat: true, catSet: *set, defLeft: defLeft, gl: gl, hl: hl, gr: gR, hr: hR}
 		}
@@ -332,6 +356,8 @@ func (s *split) table() [256]bool {
 			t[b] = b <= s.bin
 		}
 	}
+	// Bin missingBin is a value bin of a numeric feature with 256 value
+	// bins, which never has defLeft set and whose splits leave it right.
 	t[missingBin] = s.defLeft
 	return t
 }

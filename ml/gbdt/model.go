@@ -100,6 +100,7 @@ type Model struct {
 	trees     []tree // round r, class c is trees[r*k+c]
 	cats      []uint64
 	pred      *predictor // built on first use; see Model.predictor
+	qpred     *quant     // built on first use; see Model.quant
 }
 
 // Params returns the parameters the model was trained with, defaults
@@ -268,6 +269,7 @@ func (r *reader) fill(buf []float64, lo, hi int) {
 	}
 }
 
+// predictBlock is the block of rows of the float walks.
 const predictBlock = 64
 
 // rowGroup is how many trees PredictRow walks at once.
@@ -292,20 +294,71 @@ func (m *Model) depths() []int {
 // Predict returns the predictions of every row of f, Width(out) values per
 // row, row after row. The frame must hold the model's features by name, of
 // the kinds they had in training; other columns are ignored. Categories
-// not seen in training count as missing.
+// not seen in training count as missing. Blocks of rows are quantised
+// against the model's split thresholds and walked through compact trees on
+// GOMAXPROCS goroutines (see quant); the margins equal PredictRow's bit
+// for bit.
 func (m *Model) Predict(ctx context.Context, f *frame.Frame, out Output) ([]float64, error) {
 	r, err := m.newReader(f)
 	if err != nil {
 		return nil, err
 	}
-	n, k, nf := f.Len(), m.k, len(m.features)
+	n, k := f.Len(), m.k
 	margin := make([]float64, n*k)
+	if q := m.quant(); q != nil {
+		nw := runtime.GOMAXPROCS(0)
+		qbs := make([][]uint8, nw)
+		scratch := make([][]float64, nw)
+		err = m.forBlocks(ctx, n, quantRows, func(w, lo, hi int) {
+			if qbs[w] == nil {
+				qbs[w] = make([]uint8, quantBlock*q.width)
+				scratch[w] = make([]float64, quantRows)
+			}
+			mg := margin[lo*k : hi*k]
+			for i := 0; i < hi-lo; i++ {
+				copy(mg[i*k:i*k+k], m.baseScore)
+			}
+			q.fill(r, qbs[w], scratch[w], lo, hi)
+			q.walk(qbs[w], hi-lo, k, mg)
+		})
+	} else {
+		err = m.predictFloat(ctx, r, n, margin)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if out == Margin {
+		return margin, nil
+	}
+	o := newObjective(m.params)
+	w := m.Width(out)
+	res := margin
+	if w != k {
+		res = make([]float64, n*w)
+	}
+	for i := range n {
+		o.transform(margin[i*k : i*k+k])
+		copy(res[i*w:i*w+w], margin[i*k:i*k+w])
+	}
+	return res, nil
+}
+
+// predictFloat adds the leaf values of every row of r (n rows) to margin,
+// walking float rows: the padded predictor's blocks, or the original trees
+// when the model has no predictor.
+func (m *Model) predictFloat(ctx context.Context, r *reader, n int, margin []float64) error {
+	k, nf := m.k, len(m.features)
 	p := m.predictor()
 	var depths []int
 	if p == nil {
 		depths = m.depths()
 	}
-	err = m.forBlocks(ctx, n, func(lo, hi int, buf []float64) {
+	bufs := make([][]float64, runtime.GOMAXPROCS(0))
+	return m.forBlocks(ctx, n, predictBlock, func(w, lo, hi int) {
+		if bufs[w] == nil {
+			bufs[w] = make([]float64, predictBlock*nf)
+		}
+		buf := bufs[w]
 		r.fill(buf, lo, hi)
 		mg := margin[lo*k : hi*k]
 		for i := 0; i < hi-lo; i++ {
@@ -349,23 +402,6 @@ func (m *Model) Predict(ctx context.Context, f *frame.Frame, out Output) ([]floa
 			}
 		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	if out == Margin {
-		return margin, nil
-	}
-	o := newObjective(m.params)
-	w := m.Width(out)
-	res := margin
-	if w != k {
-		res = make([]float64, n*w)
-	}
-	for i := range n {
-		o.transform(margin[i*k : i*k+k])
-		copy(res[i*w:i*w+w], margin[i*k:i*k+w])
-	}
-	return res, nil
 }
 
 // PredictLeaves returns, for every row of f, the index of the leaf it
@@ -377,7 +413,12 @@ func (m *Model) PredictLeaves(ctx context.Context, f *frame.Frame) ([]int32, err
 	}
 	n, nt, nf := f.Len(), len(m.trees), len(m.features)
 	leaves := make([]int32, n*nt)
-	err = m.forBlocks(ctx, n, func(lo, hi int, buf []float64) {
+	bufs := make([][]float64, runtime.GOMAXPROCS(0))
+	err = m.forBlocks(ctx, n, predictBlock, func(w, lo, hi int) {
+		if bufs[w] == nil {
+			bufs[w] = make([]float64, predictBlock*nf)
+		}
+		buf := bufs[w]
 		r.fill(buf, lo, hi)
 		for i := 0; i < hi-lo; i++ {
 			for t := range m.trees {
@@ -391,27 +432,26 @@ func (m *Model) PredictLeaves(ctx context.Context, f *frame.Frame) ([]int32, err
 	return leaves, nil
 }
 
-// forBlocks calls fn on blocks of predictBlock rows in parallel, with a
-// scratch buffer for one block, checking ctx every 256 blocks.
-func (m *Model) forBlocks(ctx context.Context, n int, fn func(lo, hi int, buf []float64)) error {
+// forBlocks calls fn(w, lo, hi) on blocks [lo, hi) of block rows in
+// parallel, checking ctx every 256 blocks. w is the calling worker, below
+// GOMAXPROCS: calls with the same w never run at once, so fn may keep
+// scratch space per worker.
+func (m *Model) forBlocks(ctx context.Context, n, block int, fn func(w, lo, hi int)) error {
 	nw := runtime.GOMAXPROCS(0)
 	pool := &workers{n: nw}
-	bufs := make([][]float64, nw)
-	for w := range bufs {
-		bufs[w] = make([]float64, predictBlock*len(m.features))
-	}
-	nb := (n + predictBlock - 1) / predictBlock
+	nb := (n + block - 1) / block
 	const chunk = 256
 	for c := 0; c < nb; c += chunk {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("gbdt: predict: %w", err)
 		}
 		cnt := min(chunk, nb-c)
-		// Each of the nw tasks takes every nw-th block, so each owns a buffer.
+		// Each of the nw tasks takes every nw-th block, so each owns its
+		// scratch space.
 		pool.run(min(nw, cnt), func(w int) {
 			for b := c + w; b < c+cnt; b += nw {
-				lo := b * predictBlock
-				fn(lo, min(lo+predictBlock, n), bufs[w])
+				lo := b * block
+				fn(w, lo, min(lo+block, n))
 			}
 		})
 	}

@@ -85,7 +85,16 @@ func weightedQuantile(v, w []float64, idx []int, alpha float64) float64 {
 // weighted mean for binary:logistic, log class priors for softmax, the
 // weighted mean for squared error, its log for Poisson, and the weighted
 // median or alpha quantile for absolute, pseudo-Huber and quantile loss.
+// The margins are float32 numbers, as XGBoost's base_score and margins are.
 func (o *objective) baseScore(y, w []float64) []float64 {
+	b := o.baseScore64(y, w)
+	for c := range b {
+		b[c] = float64(float32(b[c]))
+	}
+	return b
+}
+
+func (o *objective) baseScore64(y, w []float64) []float64 {
 	var sw, swy float64
 	counts := make([]float64, o.k)
 	for i, v := range y {
@@ -105,8 +114,9 @@ func (o *objective) baseScore(y, w []float64) []float64 {
 	mean := swy / max(sw, math.SmallestNonzeroFloat64)
 	switch o.name {
 	case BinaryLogistic:
-		p := min(max(mean, 1e-6), 1-1e-6)
-		return []float64{math.Log(p / (1 - p))}
+		// XGBoost's ProbToMargin in float32: -logf(1/p - 1).
+		p := float32(min(max(mean, 1e-6), 1-1e-6))
+		return []float64{-float64(float32(math.Log(float64(1/p - 1))))}
 	case MultiSoftmax, MultiSoftprob:
 		out := make([]float64, o.k)
 		for c := range out {
@@ -136,21 +146,23 @@ func (o *objective) gradients(gh [][]gradPair, margin, y, w []float64, lo, hi in
 	out := gh[0]
 	switch o.name {
 	case BinaryLogistic:
+		// float32 throughout, as XGBoost's LogisticClassification:
+		// p = 1/(1+expf(-x)), g = p-y, h = max(p(1-p), 1e-16), times w.
 		if w == nil && o.scalePos == 1 {
 			margin, y, out := margin[lo:hi], y[lo:hi], out[lo:hi]
 			for i, m := range margin {
-				p := 1 / (1 + math.Exp(-m))
-				out[i] = gradPair{float32(p - y[i]), float32(max(p*(1-p), 1e-16))}
+				p := 1 / (float32(math.Exp(-m)) + 1)
+				out[i] = gradPair{p - float32(y[i]), max(p*(1-p), 1e-16)}
 			}
 			return
 		}
 		for i := lo; i < hi; i++ {
-			p := 1 / (1 + math.Exp(-margin[i]))
-			t, wi := y[i], weight(i)
+			p := 1 / (float32(math.Exp(-margin[i])) + 1)
+			t, wi := float32(y[i]), float32(weight(i))
 			if t == 1 {
-				wi *= o.scalePos
+				wi *= float32(o.scalePos)
 			}
-			out[i] = gradPair{float32((p - t) * wi), float32(max(p*(1-p), 1e-16) * wi)}
+			out[i] = gradPair{(p - t) * wi, max(p*(1-p), 1e-16) * wi}
 		}
 	case MultiSoftmax, MultiSoftprob:
 		k := o.k
@@ -205,14 +217,15 @@ func (o *objective) gradients(gh [][]gradPair, margin, y, w []float64, lo, hi in
 			out[i] = gradPair{float32((math.Exp(margin[i]) - y[i]) * wi), float32(math.Exp(margin[i]+o.maxDeltaStep) * wi)}
 		}
 	default:
+		// float32 as XGBoost's LinearSquareLoss: g = (x - y)·w, h = w.
 		if w == nil {
 			for i := lo; i < hi; i++ {
-				out[i] = gradPair{float32(margin[i] - y[i]), 1}
+				out[i] = gradPair{float32(margin[i]) - float32(y[i]), 1}
 			}
 			return
 		}
 		for i := lo; i < hi; i++ {
-			out[i] = gradPair{float32((margin[i] - y[i]) * w[i]), float32(w[i])}
+			out[i] = gradPair{(float32(margin[i]) - float32(y[i])) * float32(w[i]), float32(w[i])}
 		}
 	}
 }

@@ -109,6 +109,12 @@ type Params struct {
 	// NJobs is the number of worker goroutines; 0 means GOMAXPROCS. It
 	// changes only the speed: the model is bit-identical for any NJobs.
 	NJobs int `json:"n_jobs"`
+	// Callback, if set, is called after every round with the 0-based
+	// round and its learning-curve point (NaN values without a validation
+	// set); returning false stops training after that round, keeping the
+	// rounds so far (a time budget, a user's interrupt). It is not saved
+	// with the model and does not change the trees.
+	Callback func(round int, r Round) bool `json:"-"`
 }
 
 // WithDefaults returns a copy of p with every zero field set to its

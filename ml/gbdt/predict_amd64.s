@@ -1,0 +1,581 @@
+#include "textflag.h"
+
+// func walkNum10(nodes *qnode, ls *float32, qb *uint8, groups, d int, mg *float64, k int)
+//
+// Walks groups*10 rows of a quantised block (row i's byte of the column at
+// split offset off is qb[off+i]) through one padded numeric tree of depth
+// d ≥ 1, ten rows side by side, and adds row i's leaf value to mg[i*k].
+// A step of row r from split j: off = nodes[j].off; CF = qb[off+r] <
+// nodes[j].lo; j = 2j+2-CF. The qb and mg pointers live in their argument
+// slots while the leaves are added.
+TEXT ·walkNum10(SB), NOSPLIT, $0-56
+	MOVQ groups+24(FP), AX
+	TESTQ AX, AX
+	JEQ done
+	MOVQ nodes+0(FP), SI
+	MOVQ qb+16(FP), DI
+group:
+	XORL R8, R8
+	XORL R9, R9
+	XORL R10, R10
+	XORL R11, R11
+	XORL R12, R12
+	XORL R13, R13
+	XORL R14, R14
+	XORL R15, R15
+	XORL AX, AX
+	XORL DX, DX
+	MOVQ d+32(FP), CX
+level:
+	MOVWLZX (SI)(R8*4), BX
+	MOVBLZX 0(DI)(BX*1), BX
+	CMPB BX, 2(SI)(R8*4)
+	LEAQ 2(R8)(R8*1), R8
+	SBBQ $0, R8
+
+	MOVWLZX (SI)(R9*4), BX
+	MOVBLZX 1(DI)(BX*1), BX
+	CMPB BX, 2(SI)(R9*4)
+	LEAQ 2(R9)(R9*1), R9
+	SBBQ $0, R9
+
+	MOVWLZX (SI)(R10*4), BX
+	MOVBLZX 2(DI)(BX*1), BX
+	CMPB BX, 2(SI)(R10*4)
+	LEAQ 2(R10)(R10*1), R10
+	SBBQ $0, R10
+
+	MOVWLZX (SI)(R11*4), BX
+	MOVBLZX 3(DI)(BX*1), BX
+	CMPB BX, 2(SI)(R11*4)
+	LEAQ 2(R11)(R11*1), R11
+	SBBQ $0, R11
+
+	MOVWLZX (SI)(R12*4), BX
+	MOVBLZX 4(DI)(BX*1), BX
+	CMPB BX, 2(SI)(R12*4)
+	LEAQ 2(R12)(R12*1), R12
+	SBBQ $0, R12
+
+	MOVWLZX (SI)(R13*4), BX
+	MOVBLZX 5(DI)(BX*1), BX
+	CMPB BX, 2(SI)(R13*4)
+	LEAQ 2(R13)(R13*1), R13
+	SBBQ $0, R13
+
+	MOVWLZX (SI)(R14*4), BX
+	MOVBLZX 6(DI)(BX*1), BX
+	CMPB BX, 2(SI)(R14*4)
+	LEAQ 2(R14)(R14*1), R14
+	SBBQ $0, R14
+
+	MOVWLZX (SI)(R15*4), BX
+	MOVBLZX 7(DI)(BX*1), BX
+	CMPB BX, 2(SI)(R15*4)
+	LEAQ 2(R15)(R15*1), R15
+	SBBQ $0, R15
+
+	MOVWLZX (SI)(AX*4), BX
+	MOVBLZX 8(DI)(BX*1), BX
+	CMPB BX, 2(SI)(AX*4)
+	LEAQ 2(AX)(AX*1), AX
+	SBBQ $0, AX
+
+	MOVWLZX (SI)(DX*4), BX
+	MOVBLZX 9(DI)(BX*1), BX
+	CMPB BX, 2(SI)(DX*4)
+	LEAQ 2(DX)(DX*1), DX
+	SBBQ $0, DX
+
+	DECQ CX
+	JNZ level
+
+	// Leaves: j - (2^d - 1) indexes ls; add to mg[i*k], mg += k*8.
+	MOVQ DI, qb+16(FP)
+	MOVQ d+32(FP), CX
+	MOVL $1, BX
+	SHLQ CX, BX
+	DECQ BX
+	SUBQ BX, R8
+	SUBQ BX, R9
+	SUBQ BX, R10
+	SUBQ BX, R11
+	SUBQ BX, R12
+	SUBQ BX, R13
+	SUBQ BX, R14
+	SUBQ BX, R15
+	SUBQ BX, AX
+	SUBQ BX, DX
+	MOVQ ls+8(FP), CX
+	MOVQ mg+40(FP), SI
+	MOVQ k+48(FP), BX
+	SHLQ $3, BX
+	MOVSS (CX)(R8*4), X0
+	CVTSS2SD X0, X0
+	ADDSD (SI), X0
+	MOVSD X0, (SI)
+	ADDQ BX, SI
+	MOVSS (CX)(R9*4), X0
+	CVTSS2SD X0, X0
+	ADDSD (SI), X0
+	MOVSD X0, (SI)
+	ADDQ BX, SI
+	MOVSS (CX)(R10*4), X0
+	CVTSS2SD X0, X0
+	ADDSD (SI), X0
+	MOVSD X0, (SI)
+	ADDQ BX, SI
+	MOVSS (CX)(R11*4), X0
+	CVTSS2SD X0, X0
+	ADDSD (SI), X0
+	MOVSD X0, (SI)
+	ADDQ BX, SI
+	MOVSS (CX)(R12*4), X0
+	CVTSS2SD X0, X0
+	ADDSD (SI), X0
+	MOVSD X0, (SI)
+	ADDQ BX, SI
+	MOVSS (CX)(R13*4), X0
+	CVTSS2SD X0, X0
+	ADDSD (SI), X0
+	MOVSD X0, (SI)
+	ADDQ BX, SI
+	MOVSS (CX)(R14*4), X0
+	CVTSS2SD X0, X0
+	ADDSD (SI), X0
+	MOVSD X0, (SI)
+	ADDQ BX, SI
+	MOVSS (CX)(R15*4), X0
+	CVTSS2SD X0, X0
+	ADDSD (SI), X0
+	MOVSD X0, (SI)
+	ADDQ BX, SI
+	MOVSS (CX)(AX*4), X0
+	CVTSS2SD X0, X0
+	ADDSD (SI), X0
+	MOVSD X0, (SI)
+	ADDQ BX, SI
+	MOVSS (CX)(DX*4), X0
+	CVTSS2SD X0, X0
+	ADDSD (SI), X0
+	MOVSD X0, (SI)
+	ADDQ BX, SI
+	MOVQ SI, mg+40(FP)
+	MOVQ nodes+0(FP), SI
+	MOVQ qb+16(FP), DI
+	ADDQ $10, DI
+	DECQ groups+24(FP)
+	JNZ group
+done:
+	RET
+
+// func quantize8(keys *[256]uint64, n int, vals *float64, lo, hi *uint8, groups int)
+//
+// For groups*8 values v of vals, writes to lo the number of keys among
+// keys[:n] (ascending, n ≥ 1) at most key(v), 0 for NaN, and, when hi is
+// not nil, the same to hi with 255 for NaN. key(v) is the float's bits
+// with the sign bit flipped for v ≥ 0 and all bits flipped for v < 0
+// (after v+0, so -0 is +0); NaN gets key 0, below every threshold's. The
+// eight binary searches run side by side with conditional moves; their
+// keys sit in the frame.
+TEXT ·quantize8(SB), NOSPLIT, $64-48
+	MOVQ groups+40(FP), AX
+	TESTQ AX, AX
+	JEQ qdone
+qloop:
+	MOVQ vals+16(FP), SI
+	XORPS X1, X1
+	XORL DX, DX
+	MOVSD 0(SI), X0
+	ADDSD X1, X0
+	MOVQ X0, AX
+	MOVQ AX, BX
+	SARQ $63, BX
+	BTSQ $63, BX
+	XORQ BX, AX
+	UCOMISD X0, X0
+	CMOVQPS DX, AX
+	MOVQ AX, 0(SP)
+	MOVSD 8(SI), X0
+	ADDSD X1, X0
+	MOVQ X0, AX
+	MOVQ AX, BX
+	SARQ $63, BX
+	BTSQ $63, BX
+	XORQ BX, AX
+	UCOMISD X0, X0
+	CMOVQPS DX, AX
+	MOVQ AX, 8(SP)
+	MOVSD 16(SI), X0
+	ADDSD X1, X0
+	MOVQ X0, AX
+	MOVQ AX, BX
+	SARQ $63, BX
+	BTSQ $63, BX
+	XORQ BX, AX
+	UCOMISD X0, X0
+	CMOVQPS DX, AX
+	MOVQ AX, 16(SP)
+	MOVSD 24(SI), X0
+	ADDSD X1, X0
+	MOVQ X0, AX
+	MOVQ AX, BX
+	SARQ $63, BX
+	BTSQ $63, BX
+	XORQ BX, AX
+	UCOMISD X0, X0
+	CMOVQPS DX, AX
+	MOVQ AX, 24(SP)
+	MOVSD 32(SI), X0
+	ADDSD X1, X0
+	MOVQ X0, AX
+	MOVQ AX, BX
+	SARQ $63, BX
+	BTSQ $63, BX
+	XORQ BX, AX
+	UCOMISD X0, X0
+	CMOVQPS DX, AX
+	MOVQ AX, 32(SP)
+	MOVSD 40(SI), X0
+	ADDSD X1, X0
+	MOVQ X0, AX
+	MOVQ AX, BX
+	SARQ $63, BX
+	BTSQ $63, BX
+	XORQ BX, AX
+	UCOMISD X0, X0
+	CMOVQPS DX, AX
+	MOVQ AX, 40(SP)
+	MOVSD 48(SI), X0
+	ADDSD X1, X0
+	MOVQ X0, AX
+	MOVQ AX, BX
+	SARQ $63, BX
+	BTSQ $63, BX
+	XORQ BX, AX
+	UCOMISD X0, X0
+	CMOVQPS DX, AX
+	MOVQ AX, 48(SP)
+	MOVSD 56(SI), X0
+	ADDSD X1, X0
+	MOVQ X0, AX
+	MOVQ AX, BX
+	SARQ $63, BX
+	BTSQ $63, BX
+	XORQ BX, AX
+	UCOMISD X0, X0
+	CMOVQPS DX, AX
+	MOVQ AX, 56(SP)
+	MOVQ keys+0(FP), SI
+	MOVQ n+8(FP), CX
+	XORL R8, R8
+	XORL R9, R9
+	XORL R10, R10
+	XORL R11, R11
+	XORL R12, R12
+	XORL R13, R13
+	XORL R14, R14
+	XORL R15, R15
+qsearch:
+	CMPQ CX, $1
+	JLS qfinal
+	MOVQ CX, DX
+	SHRQ $1, DX
+	SUBQ DX, CX
+	LEAQ (R8)(DX*1), AX
+	MOVQ 0(SP), BX
+	CMPQ (SI)(AX*8), BX
+	CMOVQLS AX, R8
+	LEAQ (R9)(DX*1), AX
+	MOVQ 8(SP), BX
+	CMPQ (SI)(AX*8), BX
+	CMOVQLS AX, R9
+	LEAQ (R10)(DX*1), AX
+	MOVQ 16(SP), BX
+	CMPQ (SI)(AX*8), BX
+	CMOVQLS AX, R10
+	LEAQ (R11)(DX*1), AX
+	MOVQ 24(SP), BX
+	CMPQ (SI)(AX*8), BX
+	CMOVQLS AX, R11
+	LEAQ (R12)(DX*1), AX
+	MOVQ 32(SP), BX
+	CMPQ (SI)(AX*8), BX
+	CMOVQLS AX, R12
+	LEAQ (R13)(DX*1), AX
+	MOVQ 40(SP), BX
+	CMPQ (SI)(AX*8), BX
+	CMOVQLS AX, R13
+	LEAQ (R14)(DX*1), AX
+	MOVQ 48(SP), BX
+	CMPQ (SI)(AX*8), BX
+	CMOVQLS AX, R14
+	LEAQ (R15)(DX*1), AX
+	MOVQ 56(SP), BX
+	CMPQ (SI)(AX*8), BX
+	CMOVQLS AX, R15
+	JMP qsearch
+qfinal:
+	LEAQ 1(R8), AX
+	MOVQ 0(SP), BX
+	CMPQ (SI)(R8*8), BX
+	CMOVQLS AX, R8
+	LEAQ 1(R9), AX
+	MOVQ 8(SP), BX
+	CMPQ (SI)(R9*8), BX
+	CMOVQLS AX, R9
+	LEAQ 1(R10), AX
+	MOVQ 16(SP), BX
+	CMPQ (SI)(R10*8), BX
+	CMOVQLS AX, R10
+	LEAQ 1(R11), AX
+	MOVQ 24(SP), BX
+	CMPQ (SI)(R11*8), BX
+	CMOVQLS AX, R11
+	LEAQ 1(R12), AX
+	MOVQ 32(SP), BX
+	CMPQ (SI)(R12*8), BX
+	CMOVQLS AX, R12
+	LEAQ 1(R13), AX
+	MOVQ 40(SP), BX
+	CMPQ (SI)(R13*8), BX
+	CMOVQLS AX, R13
+	LEAQ 1(R14), AX
+	MOVQ 48(SP), BX
+	CMPQ (SI)(R14*8), BX
+	CMOVQLS AX, R14
+	LEAQ 1(R15), AX
+	MOVQ 56(SP), BX
+	CMPQ (SI)(R15*8), BX
+	CMOVQLS AX, R15
+	MOVQ lo+24(FP), DI
+	MOVB R8, 0(DI)
+	MOVB R9, 1(DI)
+	MOVB R10, 2(DI)
+	MOVB R11, 3(DI)
+	MOVB R12, 4(DI)
+	MOVB R13, 5(DI)
+	MOVB R14, 6(DI)
+	MOVB R15, 7(DI)
+	ADDQ $8, lo+24(FP)
+	MOVQ hi+32(FP), DI
+	TESTQ DI, DI
+	JEQ qnext
+	MOVQ vals+16(FP), SI
+	MOVL $255, AX
+	MOVSD 0(SI), X0
+	UCOMISD X0, X0
+	CMOVQPS AX, R8
+	MOVB R8, 0(DI)
+	MOVSD 8(SI), X0
+	UCOMISD X0, X0
+	CMOVQPS AX, R9
+	MOVB R9, 1(DI)
+	MOVSD 16(SI), X0
+	UCOMISD X0, X0
+	CMOVQPS AX, R10
+	MOVB R10, 2(DI)
+	MOVSD 24(SI), X0
+	UCOMISD X0, X0
+	CMOVQPS AX, R11
+	MOVB R11, 3(DI)
+	MOVSD 32(SI), X0
+	UCOMISD X0, X0
+	CMOVQPS AX, R12
+	MOVB R12, 4(DI)
+	MOVSD 40(SI), X0
+	UCOMISD X0, X0
+	CMOVQPS AX, R13
+	MOVB R13, 5(DI)
+	MOVSD 48(SI), X0
+	UCOMISD X0, X0
+	CMOVQPS AX, R14
+	MOVB R14, 6(DI)
+	MOVSD 56(SI), X0
+	UCOMISD X0, X0
+	CMOVQPS AX, R15
+	MOVB R15, 7(DI)
+	ADDQ $8, hi+32(FP)
+qnext:
+	ADDQ $64, vals+16(FP)
+	DECQ groups+40(FP)
+	JNZ qloop
+qdone:
+	RET
+
+// func walkCat8(nodes *qcnode, sets *[4]uint64, ls *float32, qb *uint8, groups, d int, mg *float64, k int)
+//
+// walkNum10 for a tree with categorical splits, eight rows side by side: a row goes right from split
+// j when bit c = qb[off+r] of sets[set] is 1 (qcnode: off at 0, set at 2).
+// The level count lives in the frame; mg's pointer in its argument slot.
+TEXT ·walkCat8(SB), NOSPLIT, $8-64
+	MOVQ nodes+0(FP), SI
+	MOVQ sets+8(FP), BX
+	MOVQ qb+24(FP), DI
+	MOVQ groups+32(FP), AX
+	TESTQ AX, AX
+	JEQ cdone
+cgroup:
+	XORL R8, R8
+	XORL R9, R9
+	XORL R10, R10
+	XORL R11, R11
+	XORL R12, R12
+	XORL R13, R13
+	XORL R14, R14
+	XORL R15, R15
+	MOVQ d+40(FP), AX
+	MOVQ AX, 0(SP)
+clevel:
+	MOVWLZX 0(SI)(R8*4), AX
+	MOVBLZX 0(DI)(AX*1), AX
+	MOVWLZX 2(SI)(R8*4), CX
+	SHLQ $2, CX
+	MOVQ AX, DX
+	SHRQ $6, DX
+	ADDQ DX, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ AX, CX
+	LEAQ 1(R8)(R8*1), R8
+	ADCQ $0, R8
+	MOVWLZX 0(SI)(R9*4), AX
+	MOVBLZX 1(DI)(AX*1), AX
+	MOVWLZX 2(SI)(R9*4), CX
+	SHLQ $2, CX
+	MOVQ AX, DX
+	SHRQ $6, DX
+	ADDQ DX, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ AX, CX
+	LEAQ 1(R9)(R9*1), R9
+	ADCQ $0, R9
+	MOVWLZX 0(SI)(R10*4), AX
+	MOVBLZX 2(DI)(AX*1), AX
+	MOVWLZX 2(SI)(R10*4), CX
+	SHLQ $2, CX
+	MOVQ AX, DX
+	SHRQ $6, DX
+	ADDQ DX, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ AX, CX
+	LEAQ 1(R10)(R10*1), R10
+	ADCQ $0, R10
+	MOVWLZX 0(SI)(R11*4), AX
+	MOVBLZX 3(DI)(AX*1), AX
+	MOVWLZX 2(SI)(R11*4), CX
+	SHLQ $2, CX
+	MOVQ AX, DX
+	SHRQ $6, DX
+	ADDQ DX, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ AX, CX
+	LEAQ 1(R11)(R11*1), R11
+	ADCQ $0, R11
+	MOVWLZX 0(SI)(R12*4), AX
+	MOVBLZX 4(DI)(AX*1), AX
+	MOVWLZX 2(SI)(R12*4), CX
+	SHLQ $2, CX
+	MOVQ AX, DX
+	SHRQ $6, DX
+	ADDQ DX, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ AX, CX
+	LEAQ 1(R12)(R12*1), R12
+	ADCQ $0, R12
+	MOVWLZX 0(SI)(R13*4), AX
+	MOVBLZX 5(DI)(AX*1), AX
+	MOVWLZX 2(SI)(R13*4), CX
+	SHLQ $2, CX
+	MOVQ AX, DX
+	SHRQ $6, DX
+	ADDQ DX, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ AX, CX
+	LEAQ 1(R13)(R13*1), R13
+	ADCQ $0, R13
+	MOVWLZX 0(SI)(R14*4), AX
+	MOVBLZX 6(DI)(AX*1), AX
+	MOVWLZX 2(SI)(R14*4), CX
+	SHLQ $2, CX
+	MOVQ AX, DX
+	SHRQ $6, DX
+	ADDQ DX, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ AX, CX
+	LEAQ 1(R14)(R14*1), R14
+	ADCQ $0, R14
+	MOVWLZX 0(SI)(R15*4), AX
+	MOVBLZX 7(DI)(AX*1), AX
+	MOVWLZX 2(SI)(R15*4), CX
+	SHLQ $2, CX
+	MOVQ AX, DX
+	SHRQ $6, DX
+	ADDQ DX, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ AX, CX
+	LEAQ 1(R15)(R15*1), R15
+	ADCQ $0, R15
+	DECQ 0(SP)
+	JNZ clevel
+	MOVQ d+40(FP), CX
+	MOVL $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	MOVQ ls+16(FP), CX
+	SUBQ AX, R8
+	SUBQ AX, R9
+	SUBQ AX, R10
+	SUBQ AX, R11
+	SUBQ AX, R12
+	SUBQ AX, R13
+	SUBQ AX, R14
+	SUBQ AX, R15
+	MOVQ k+56(FP), AX
+	SHLQ $3, AX
+	MOVQ mg+48(FP), DX
+	MOVSS (CX)(R8*4), X0
+	CVTSS2SD X0, X0
+	ADDSD (DX), X0
+	MOVSD X0, (DX)
+	ADDQ AX, DX
+	MOVSS (CX)(R9*4), X0
+	CVTSS2SD X0, X0
+	ADDSD (DX), X0
+	MOVSD X0, (DX)
+	ADDQ AX, DX
+	MOVSS (CX)(R10*4), X0
+	CVTSS2SD X0, X0
+	ADDSD (DX), X0
+	MOVSD X0, (DX)
+	ADDQ AX, DX
+	MOVSS (CX)(R11*4), X0
+	CVTSS2SD X0, X0
+	ADDSD (DX), X0
+	MOVSD X0, (DX)
+	ADDQ AX, DX
+	MOVSS (CX)(R12*4), X0
+	CVTSS2SD X0, X0
+	ADDSD (DX), X0
+	MOVSD X0, (DX)
+	ADDQ AX, DX
+	MOVSS (CX)(R13*4), X0
+	CVTSS2SD X0, X0
+	ADDSD (DX), X0
+	MOVSD X0, (DX)
+	ADDQ AX, DX
+	MOVSS (CX)(R14*4), X0
+	CVTSS2SD X0, X0
+	ADDSD (DX), X0
+	MOVSD X0, (DX)
+	ADDQ AX, DX
+	MOVSS (CX)(R15*4), X0
+	CVTSS2SD X0, X0
+	ADDSD (DX), X0
+	MOVSD X0, (DX)
+	ADDQ AX, DX
+	MOVQ DX, mg+48(FP)
+	ADDQ $8, DI
+	DECQ groups+32(FP)
+	JNZ cgroup
+cdone:
+	RET
