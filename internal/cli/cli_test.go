@@ -303,7 +303,8 @@ func TestDemo(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Steps) != 7 || !strings.Contains(rep.Steps[2].Result, "churn_clean_train@1: 4000 rows") || !strings.HasPrefix(rep.Steps[6].Result, "ml_needed") {
+	if len(rep.Steps) != 9 || !strings.Contains(rep.Steps[2].Result, "churn_clean_train@1: 4000 rows") || !strings.HasPrefix(rep.Steps[6].Result, "ml_needed") ||
+		!strings.HasPrefix(rep.Steps[7].Result, "run 1: best round") || !strings.Contains(rep.Steps[8].Result, "PASS roc_auc >= 0.85") {
 		t.Errorf("demo steps = %+v", rep.Steps)
 	}
 	// A second run reuses the project and makes nothing new.

@@ -3,8 +3,10 @@
 // program's "main job", grown by each phase the platform gains.
 //
 // Today it runs: ingest → prep recipe → stratified split → profile →
-// lineage → EDA report → framing against the goal, in a project folder of
-// its own whose mlcycle.yaml holds the demo goal (GoalYAML).
+// lineage → EDA report → framing against the goal → training (gbdt, early
+// stopping on a held-out fifth) → evaluation on the test split with the
+// "goal met?" gate, in a project folder of its own whose mlcycle.yaml holds
+// the demo goal (GoalYAML).
 package demo
 
 import (
@@ -14,15 +16,18 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mlcycle/mlcycle/internal/app"
 	"github.com/mlcycle/mlcycle/internal/catalog"
 	"github.com/mlcycle/mlcycle/internal/eda"
+	"github.com/mlcycle/mlcycle/internal/eval"
 	"github.com/mlcycle/mlcycle/internal/framing"
 	"github.com/mlcycle/mlcycle/internal/prep"
 	"github.com/mlcycle/mlcycle/internal/report"
 	"github.com/mlcycle/mlcycle/internal/split"
+	"github.com/mlcycle/mlcycle/internal/train"
 )
 
 // ChurnCSV is the bundled dataset: 5,000 rows, 20 columns, target churn.
@@ -77,6 +82,12 @@ type Report struct {
 	Report string `json:"report"`
 	// Framing is the "is ML appropriate?" answer.
 	Framing *framing.Report `json:"framing"`
+	// Run is the training run; Model its model package's artifact key.
+	Run   int64  `json:"run"`
+	Model string `json:"model"`
+	// EvalReport is the evaluation report's path; Gate the goal check.
+	EvalReport string     `json:"eval_report"`
+	Gate       *eval.Gate `json:"gate"`
 }
 
 // WriteFiles writes the dataset and the recipe into dir/data.
@@ -214,6 +225,63 @@ func Run(ctx context.Context, a *app.App, w io.Writer) (*Report, error) {
 		}
 		rep.Framing = r
 		return fmt.Sprintf("%s: %s", r.Verdict, r.Message), nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := step("train gbdt on churn_clean_train (a fifth held out for early stopping)", func() (string, error) {
+		res, err := a.Train.Train(ctx, train.Options{Data: "churn_clean_train", Target: "churn", Task: "binary", Positive: "yes",
+			ValidFrac: 0.2, Name: "churn-gbdt", Recipe: train.Recipe{Algo: "gbdt", Seed: 7}})
+		if err != nil {
+			return "", err
+		}
+		rep.Run, rep.Model = res.Run.ID, res.ModelKey
+		return fmt.Sprintf("run %d: best round %d, validation roc_auc %.4f, recall %.4f; model %s", res.Run.ID, res.Summary.BestRound,
+			res.Summary.Metrics["valid"]["roc_auc"], res.Summary.Metrics["valid"]["recall"], res.ModelKey), nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := step("evaluate on churn_clean_test: are the business goals met?", func() (string, error) {
+		r, _, err := a.Eval.Evaluate(ctx, eval.Options{Model: fmt.Sprint(rep.Run), Data: "churn_clean_test", Goal: a.Config.Goal,
+			Gate: true, Record: true, Seed: 7})
+		if err != nil {
+			return "", err
+		}
+		rep.Gate = r.Gate
+		rep.EvalReport = filepath.Join(a.Config.Dir, "churn_clean_test_eval.html")
+		f, err := os.Create(rep.EvalReport)
+		if err != nil {
+			return "", err
+		}
+		if err := report.Eval(f, r, report.Opts{}); err != nil {
+			f.Close()
+			return "", err
+		}
+		if err := f.Close(); err != nil {
+			return "", err
+		}
+		var lines []string
+		for _, l := range r.Gate.Lines {
+			mark := "FAIL"
+			if l.Pass {
+				mark = "PASS"
+			}
+			v := l.Note
+			if l.Value != nil {
+				v = fmt.Sprintf("%.4g", *l.Value)
+			}
+			lines = append(lines, fmt.Sprintf("%s %s (%s)", mark, l.Criterion, v))
+		}
+		verdict := "the goal is met"
+		if !r.Gate.Passed {
+			verdict = "the goal is not met"
+			for _, c := range r.Gate.Causes {
+				verdict += fmt.Sprintf("; %s → phase %s", c.Kind, c.Phase)
+			}
+		}
+		if b := r.Business; b != nil {
+			verdict += fmt.Sprintf("; best threshold %.3f is worth %.2f per customer (%.2f at 0.5)", b.BestThreshold, b.BestValue, b.ValueAtHalf)
+		}
+		return strings.Join(lines, ", ") + ": " + verdict + "; report " + rep.EvalReport, nil
 	}); err != nil {
 		return nil, err
 	}

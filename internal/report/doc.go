@@ -1,11 +1,14 @@
 // Package report renders profiles and evaluations as self-contained HTML
 // pages: one file with inline CSS and inline SVG charts that opens from
-// disk with no network, fonts, CDNs or external URLs. The first report is
-// the exploratory data analysis of an eda.Profile:
+// disk with no network, fonts, CDNs or external URLs. Two reports exist:
+// the exploratory data analysis of an eda.Profile and the evaluation of a
+// model (an eval.Report: the gate, metrics, curves, confusion matrix,
+// residuals, business value, importance, learning curve):
 //
 //	f, err := os.Create("churn-eda.html")
 //	...
 //	err = report.EDA(f, profile, report.Opts{})
+//	err = report.Eval(g, evaluation, report.Opts{})
 //
 // # Output is deterministic
 //
@@ -33,7 +36,13 @@
 //     and every k-th label when cells get small, up to about 80×80;
 //   - missingMatrix: columns × blocks of rows shaded by the share missing;
 //   - boxPlot: one box per class with whiskers and extremes;
-//   - rateChart: row counts per bin as bars and a target rate as a line.
+//   - rateChart: row counts per bin as bars and a target rate as a line;
+//   - xyChart (evalchart.go): several series with an optional diagonal,
+//     reference lines and labelled markers (ROC, PR, calibration, value
+//     and learning curves, residual scatters), long curves thinned to the
+//     pixel;
+//   - confusionChart: a class × class matrix with counts and row shares;
+//   - errorBars: horizontal bars with ±std whiskers.
 //
 // Axes use "nice" ticks (1, 2 or 5 times a power of ten) with one
 // precision per axis and k/M/G suffixes; long labels are cut with an
