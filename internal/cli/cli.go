@@ -179,6 +179,22 @@ func (st *state) logger() (*slog.Logger, error) {
 	if err := lvl.UnmarshalText([]byte(st.g.logLevel)); err != nil {
 		return nil, usagef("--log-level %q: want debug, info, warn or error", st.g.logLevel)
 	}
+	return st.loggerAt(lvl)
+}
+
+// progressLogger is the logger of progress lines on long work when stderr
+// is not a terminal: at info level unless --log-level was given.
+func (st *state) progressLogger(cmd *cobra.Command, def *slog.Logger) *slog.Logger {
+	if cmd.Flags().Changed("log-level") {
+		return def
+	}
+	if l, err := st.loggerAt(slog.LevelInfo); err == nil {
+		return l
+	}
+	return def
+}
+
+func (st *state) loggerAt(lvl slog.Level) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lvl}
 	switch st.g.logFormat {
 	case "text":

@@ -79,7 +79,7 @@ budget.train_seconds stops training at the budget.`,
 			if !cmd.Flags().Changed("valid-frac") && o.Valid != "" {
 				o.ValidFrac = 0
 			}
-			pr := st.trainProgress(a.Log)
+			pr := st.trainProgress(st.progressLogger(cmd, a.Log))
 			o.Hooks.Round = pr.round
 			o.Phase = pr.phase
 			res, err := a.Train.Train(cmd.Context(), o)
