@@ -1,16 +1,13 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mlcycle/mlcycle/internal/fault"
 	"github.com/mlcycle/mlcycle/internal/store"
 	"github.com/mlcycle/mlcycle/internal/train"
 )
@@ -80,7 +77,7 @@ func newRunsShowCmd(st *state) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			r, err := findRun(cmd.Context(), a.Store, args[0])
+			r, err := train.FindRun(cmd.Context(), a.Store, args[0], "")
 			if err != nil {
 				return err
 			}
@@ -146,7 +143,7 @@ func newRunsCompareCmd(st *state) *cobra.Command {
 			defer a.Close()
 			var rs []runJSON
 			for _, ref := range args {
-				r, err := findRun(cmd.Context(), a.Store, ref)
+				r, err := train.FindRun(cmd.Context(), a.Store, ref, "")
 				if err != nil {
 					return err
 				}
@@ -266,22 +263,6 @@ func toRunJSON(r store.Run) runJSON {
 		out.DurationSeconds = t.Sub(r.StartedAt).Seconds()
 	}
 	return out
-}
-
-// findRun resolves a run reference: a number, or a name (the newest run of
-// that name).
-func findRun(ctx context.Context, s store.Store, ref string) (store.Run, error) {
-	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		return s.Run(ctx, id)
-	}
-	rs, err := s.ListRuns(ctx, store.RunFilter{Name: ref, Limit: 1})
-	if err != nil {
-		return store.Run{}, err
-	}
-	if len(rs) == 0 {
-		return store.Run{}, fault.Mark(fault.KindNotFound, fmt.Errorf("no run is numbered or named %q (see mlcycle runs list)", ref))
-	}
-	return rs[0], nil
 }
 
 func inputsText(ins []store.RunInput) string {

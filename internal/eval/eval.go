@@ -12,7 +12,6 @@ import (
 	"os"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -114,19 +113,9 @@ func (s *Service) resolve(ctx context.Context, ref string) (*loaded, error) {
 		p := m.Package()
 		return &loaded{m: m, info: ModelInfo{Ref: ref, Run: p.Lineage.RunID, Name: p.Name, Algo: p.Algo, Target: p.Target}}, nil
 	}
-	var run store.Run
-	var err error
-	if id, perr := strconv.ParseInt(ref, 10, 64); perr == nil {
-		run, err = s.Store.Run(ctx, id)
-	} else {
-		var rs []store.Run
-		rs, err = s.Store.ListRuns(ctx, store.RunFilter{Name: ref, Kind: store.RunTrain, Limit: 1})
-		if err == nil && len(rs) == 0 {
-			err = fault.Mark(fault.KindNotFound, fmt.Errorf("model %q: no file of that name and no training run numbered or named so (see mlcycle runs list)", ref))
-		}
-		if err == nil {
-			run = rs[0]
-		}
+	run, err := train.FindRun(ctx, s.Store, ref, store.RunTrain)
+	if fault.KindOf(err) == fault.KindNotFound {
+		return nil, fault.Mark(fault.KindNotFound, fmt.Errorf("model %q: no such file, and %w", ref, err))
 	}
 	if err != nil {
 		return nil, err

@@ -96,6 +96,22 @@ func (s *Service) log() *slog.Logger {
 	return s.Log
 }
 
+// FindRun resolves a run reference: its number, or a name (the newest run
+// of that name, of the given kind when kind is not empty).
+func FindRun(ctx context.Context, s store.Runs, ref, kind string) (store.Run, error) {
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return s.Run(ctx, id)
+	}
+	rs, err := s.ListRuns(ctx, store.RunFilter{Name: ref, Kind: kind, Limit: 1})
+	if err != nil {
+		return store.Run{}, err
+	}
+	if len(rs) == 0 {
+		return store.Run{}, fault.Mark(fault.KindNotFound, fmt.Errorf("no run is numbered or named %q (see mlcycle runs list)", ref))
+	}
+	return rs[0], nil
+}
+
 // ModelKey returns the artifact key of a training run's model package.
 func ModelKey(runID int64) string {
 	return fmt.Sprintf("runs/%d/model%s", runID, predict.Extension)
