@@ -183,7 +183,7 @@ func Fit(ctx context.Context, spec Spec, x *frame.Frame, y *Target, o Options) (
 	}
 
 	outs := make([][]frame.Column, len(jobs))
-	err := parallel(ctx, len(jobs), func(i int) error {
+	err := parallel(ctx, len(jobs), x.Len(), func(i int) error {
 		j := jobs[i]
 		v := j.in
 		for s, st := range j.chain {
@@ -223,9 +223,27 @@ func Fit(ctx context.Context, spec Spec, x *frame.Frame, y *Target, o Options) (
 	return p, f, nil
 }
 
-// parallel runs f(0..n-1) on up to GOMAXPROCS goroutines and returns the
-// error of the lowest index that failed.
-func parallel(ctx context.Context, n int, f func(int) error) error {
+// parallelMinRows is the frame size from which columns are transformed on
+// several goroutines.
+const parallelMinRows = 4096
+
+// parallel runs f(0..n-1) on up to GOMAXPROCS goroutines (inline for
+// frames of fewer than parallelMinRows rows) and returns the error of the
+// lowest index that failed.
+func parallel(ctx context.Context, n, rows int, f func(int) error) error {
+	if rows < parallelMinRows || n == 1 {
+		// Small frames (a serving request) cost more to fan out than to
+		// transform: run inline.
+		for i := range n {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := f(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	errs := make([]error, n)
 	workers := min(runtime.GOMAXPROCS(0), n)
 	var wg sync.WaitGroup
@@ -295,10 +313,13 @@ func (c *fcol) materialize(v *value) ([]frame.Column, error) {
 // assemble adds the interactions to the chains' outputs and builds the frame.
 func (p *Pipeline) assemble(outs [][]frame.Column) (*frame.Frame, error) {
 	var all []frame.Column
-	byName := map[string]frame.Column{}
 	for _, cols := range outs {
-		for _, c := range cols {
-			all = append(all, c)
+		all = append(all, cols...)
+	}
+	var byName map[string]frame.Column
+	if len(p.interactions) > 0 {
+		byName = make(map[string]frame.Column, len(all))
+		for _, c := range all {
 			byName[c.Name()] = c
 		}
 	}
@@ -382,7 +403,7 @@ func (p *Pipeline) Apply(ctx context.Context, x *frame.Frame) (*frame.Frame, err
 		derived[d.Name] = d.e.eval(vars, n)
 	}
 	outs := make([][]frame.Column, len(p.cols))
-	err := parallel(ctx, len(p.cols), func(i int) error {
+	err := parallel(ctx, len(p.cols), n, func(i int) error {
 		c := p.cols[i]
 		var v *value
 		if c.Derived {
@@ -393,6 +414,15 @@ func (p *Pipeline) Apply(ctx context.Context, x *frame.Frame) (*frame.Frame, err
 			v = &value{kind: vNumeric, n: n, names: []string{c.Name}, nums: [][]float64{d}}
 		} else {
 			col, _ := x.Column(c.Name)
+			if fc, ok := col.(*frame.FloatColumn); ok && len(c.Steps) == 0 && c.kind == vNumeric {
+				// A numeric passthrough shares the input column.
+				out, err := fc.WithLogical(frame.LogicalFloat)
+				if err != nil {
+					return err
+				}
+				outs[i] = []frame.Column{out}
+				return nil
+			}
 			var err error
 			v, err = inputValue(c.Name, c.kind, col, n, len(c.Steps) == 0)
 			if err != nil {
