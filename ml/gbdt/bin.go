@@ -151,7 +151,7 @@ const sketchFactor = 8
 
 // wqEntry is an entry of a WQSummary: a value, the least and greatest rank
 // of its first copy and its weight, all float32 as in XGBoost, and lo, the
-// least float64 value that rounds to value.
+// least pushed float64 value that rounds to value.
 type wqEntry struct {
 	rmin, rmax, wmin, value float32
 	lo                      float64
@@ -375,12 +375,13 @@ type cutSet struct {
 	// value v falls in the first bin whose bound exceeds float32(v), the
 	// last bin if none.
 	cuts []float32
-	// thr are the cuts as model thresholds. XGBoost compares float32(v)
-	// with a cut c; prediction here compares v in float64. Where a
-	// training value v rounds up to c (v < c) the threshold is c's float32
-	// predecessor, so that v goes right at prediction as it did in
-	// training; a value rounding to that predecessor (never seen on
-	// decimal data) would then go right too.
+	// thr are the cuts as model thresholds. Training bins float32(v)
+	// against a cut c, as XGBoost does; prediction compares v in float64
+	// against the threshold. Where a training value v rounds up to c
+	// (v < c) the threshold is c's float32 predecessor, so that v goes
+	// right at prediction as it did in training. A training value that
+	// rounds to that predecessor then goes right at prediction though it
+	// went left in training; that takes values one float32 step apart.
 	thr []float32
 	// minv is XGBoost's min_vals, the threshold of a split sending every
 	// present value right.

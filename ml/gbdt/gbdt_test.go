@@ -171,34 +171,49 @@ func TestGain(t *testing.T) {
 	}
 }
 
-// TestNumSplit checks the split found on a hand-made histogram: bin 0
-// holds g=-2, bin 1 g=+2, each h=2, and the missing bin g=m, h=2.
+// TestNumSplit checks the split found on hand-made histograms of two value
+// bins and the missing bin, each h=2 (none in the missing bin where its g
+// is 0 too), against XGBoost 1.7's rules: forward scan with missing values
+// right first, backward with them left only when there are some, the split
+// of present values against missing ones included, strict improvement.
 func TestNumSplit(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name     string
-		miss     float64
-		defLeft  bool
-		wantGain float64
+		name       string
+		g0, g1, gm float64 // gradient sums of bins 0, 1 and missing
+		noMissing  bool
+		wantBin    int
+		defLeft    bool
+		wantGain   float64 // the children's terms; the node's G²/(H+1) is subtracted below
 	}{
-		// Missing like bin 1: right. Left (-2, 2), right (4, 4): 4/3 + 16/5 - 4/7.
-		{"missing goes right", 2, false, 4.0/3 + 16.0/5 - 4.0/7},
-		// Missing like bin 0: left (-4, 4), right (2, 2): 16/5 + 4/3 - 4/7.
-		{"missing goes left", -2, true, 16.0/5 + 4.0/3 - 4.0/7},
+		// Missing like bin 1: right. Left (-2, 2), right (4, 4): 4/3 + 16/5.
+		{"missing goes right", -2, 2, 2, false, 0, false, 4.0/3 + 16.0/5},
+		// Missing like bin 0: left (-4, 4), right (2, 2): 16/5 + 4/3.
+		{"missing goes left", -2, 2, -2, false, 0, true, 16.0/5 + 4.0/3},
+		// No missing values: the forward scan's split, missing values right.
+		{"no missing values go right", -2, 2, 0, true, 0, false, 4.0/3 + 4.0/3},
+		// Present (-4, 4) against missing (4, 2): 16/5 + 16/3, bin 1 (all
+		// values) left; the backward scan's equal gain does not replace it.
+		{"present against missing", -2, -2, 4, false, 1, false, 16.0/5 + 16.0/3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := make([]featHist, 1)
-			h[0][0] = histBin{-2, 2}
-			h[0][1] = histBin{2, 2}
-			h[0][missingBin] = histBin{tt.miss, 2}
+			h[0][0] = histBin{tt.g0, 2}
+			h[0][1] = histBin{tt.g1, 2}
+			g, hs := tt.g0+tt.g1, 4.0
+			if !tt.noMissing {
+				h[0][missingBin] = histBin{tt.gm, 2}
+				g, hs = g+tt.gm, 6
+			}
 			gr := &grower{rules: splitRules{lambda: 1, minChildWeight: 1}, b: &binned{nf: 1, nbins: []int{2}}, feats: []Feature{{Name: "x"}}, colMask: []bool{true}, pool: &workers{n: 1}}
-			gr.nodes = []tnode{{g: tt.miss, h: 6, hist: h}}
+			gr.nodes = []tnode{{g: g, h: hs, hist: h}}
 			gr.findSplits([]int{0})
 			s := gr.nodes[0].best
-			if !gr.nodes[0].valid || s.bin != 0 || s.defLeft != tt.defLeft || s.gain != float64(float32(tt.wantGain)) {
-				t.Errorf("split = %+v, want bin 0, defLeft %v, gain %v", s, tt.defLeft, tt.wantGain)
+			want := float64(float32(tt.wantGain - float64(float32(g*g/(hs+1)))))
+			if !gr.nodes[0].valid || s.bin != tt.wantBin || s.defLeft != tt.defLeft || s.gain != want {
+				t.Errorf("split = %+v, want bin %d, defLeft %v, gain %v", s, tt.wantBin, tt.defLeft, want)
 			}
 		})
 	}

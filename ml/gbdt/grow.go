@@ -247,6 +247,15 @@ func (gr *grower) numSplit(nd *tnode, f int, parent float64) {
 		miss = fh[missingBin]
 	}
 	r := &gr.rules
+	// gain is r.splitGain, written out for the common case (no alpha, no
+	// max_delta_step) so that the scan makes no calls.
+	plain, lambda := r.alpha == 0 && r.maxDeltaStep == 0, r.lambda
+	gain := func(gl, hl, gR, hR float64) float64 {
+		if plain {
+			return float64(float32(gl*gl/(hl+lambda) + gR*gR/(hR+lambda) - parent))
+		}
+		return r.splitGain(gl, hl, gR, hR, parent)
+	}
 	var gl, hl float64
 	for b := range nb {
 		gl += fh[b].g
@@ -258,7 +267,7 @@ func (gr *grower) numSplit(nd *tnode, f int, parent float64) {
 		if hR < r.minChildWeight || hR <= 0 {
 			break // hessians are non-negative: hR only shrinks from here
 		}
-		if g := r.splitGain(gl, hl, gR, hR, parent); g > nd.best.gain {
+		if g := gain(gl, hl, gR, hR); g > nd.best.gain {
 			nd.best = split{gain: g, feat: f, bin: b, gl: gl, hl: hl, gr: gR, hr: hR}
 		}
 	}
@@ -276,7 +285,7 @@ func (gr *grower) numSplit(nd *tnode, f int, parent float64) {
 		if hl < r.minChildWeight || hl <= 0 {
 			break
 		}
-		if g := r.splitGain(gl, hl, gR, hR, parent); g > nd.best.gain {
+		if g := gain(gl, hl, gR, hR); g > nd.best.gain {
 			nd.best = split{gain: g, feat: f, bin: b - 1, defLeft: true, gl: gl, hl: hl, gr: gR, hr: hR}
 		}
 	}

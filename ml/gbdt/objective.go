@@ -94,6 +94,7 @@ func (o *objective) baseScore(y, w []float64) []float64 {
 	return b
 }
 
+// baseScore64 is baseScore before the rounding to float32.
 func (o *objective) baseScore64(y, w []float64) []float64 {
 	var sw, swy float64
 	counts := make([]float64, o.k)
