@@ -92,6 +92,21 @@
 // with XGBoost 1.7 hist on the same (shared, noisy) machine. Prefetching
 // in the partition loop was measured and made it slower.
 //
+// # Prediction
+//
+// Predict converts each block of 240 rows into bytes: a value becomes the
+// number of the model's own thresholds on its feature at or below it, and
+// missing values go to two extra byte columns, one per default direction.
+// Trees stored as 4-byte nodes then compare bytes, ten rows at a time, on
+// both cores; categorical splits (and the numeric splits of trees that have
+// them) test a 256-bit set. The inner loops are amd64 assembly with Go
+// equivalents elsewhere (predict_quant.go, predict_amd64.s). Predictions are
+// bit-identical to walking the float thresholds, which remains the path of
+// models the byte layout cannot hold (a feature with more than 255
+// thresholds, say). Measured with 200 depth-6 trees on 2 cores: 2.3-2.4M
+// rows/s on numeric data (2.5-2.8x the float walk), 1.2M rows/s with
+// categorical splits (11x); PredictRow, for one row, 3-5 us.
+//
 // # Model format
 //
 // Marshal and Unmarshal write and read a versioned JSON document specified
