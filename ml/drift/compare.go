@@ -349,7 +349,7 @@ func joinReasons(r []string) string {
 func numericScores(ns *NumericStatistics, cur []float64) ([]Score, *HistogramComparison) {
 	nan := Float(math.NaN())
 	h := &HistogramComparison{Edges: ns.Histogram.Edges, Baseline: ns.Histogram.Counts,
-		Current: binCountsSorted(ns.Histogram.Edges, cur)}
+		Current: BinCountsSorted(ns.Histogram.Edges, cur)}
 	ks := KSSorted(ns.Sample, cur)
 	w := WassersteinSorted(ns.Sample, cur)
 	std := float64(ns.Std)

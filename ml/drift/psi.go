@@ -124,8 +124,9 @@ func LInfinity(p, q []int64) float64 {
 	return d
 }
 
-// binCountsSorted is BinCounts for values sorted ascending without NaN.
-func binCountsSorted(edges []float64, sorted []float64) []int64 {
+// BinCountsSorted is BinCounts for values sorted ascending without NaN
+// (the output of Sorted).
+func BinCountsSorted(edges []float64, sorted []float64) []int64 {
 	counts := make([]int64, len(edges)+1)
 	prev := 0
 	for i, e := range edges {

@@ -278,8 +278,8 @@ func TestBinCountsSorted(t *testing.T) {
 	t.Parallel()
 	x := []float64{-1, 0, 0, 1, 2, 2, 2, 3, 5, 8}
 	for _, edges := range [][]float64{nil, {0}, {2}, {0, 2, 3}, {-5, 10}, {1.5, 2, 2.5}} {
-		if got, want := binCountsSorted(edges, x), BinCounts(edges, x); !slices.Equal(got, want) {
-			t.Errorf("binCountsSorted(%v) = %v, want %v", edges, got, want)
+		if got, want := BinCountsSorted(edges, x), BinCounts(edges, x); !slices.Equal(got, want) {
+			t.Errorf("BinCountsSorted(%v) = %v, want %v", edges, got, want)
 		}
 	}
 }

@@ -5,6 +5,11 @@ import (
 	"slices"
 )
 
+// Sorted returns a sorted copy of the values of x that are not NaN: the
+// input KSSorted, WassersteinSorted and QuantileEdges take. It sorts large
+// inputs with a radix sort (see sortedFinite).
+func Sorted(x []float64) []float64 { return sortedFinite(x) }
+
 // sortedFinite returns a sorted copy of the values of x that are not NaN.
 // Large inputs are sorted with an LSD radix sort on order-preserving keys
 // (11-bit digits), which is several times faster than a comparison sort for

@@ -260,7 +260,7 @@ func numericStatistics(x []float64, index int, opts BaselineOpts) *NumericStatis
 	ns.Infinite = inf
 	n := len(sorted)
 	edges := QuantileEdges(sorted, opts.Bins)
-	ns.Histogram = Histogram{Edges: edges, Counts: binCountsSorted(edges, sorted)}
+	ns.Histogram = Histogram{Edges: edges, Counts: BinCountsSorted(edges, sorted)}
 	if ns.Histogram.Edges == nil {
 		ns.Histogram.Edges = []float64{}
 	}
