@@ -20,6 +20,7 @@ import (
 	"github.com/mlcycle/mlcycle/internal/dataengine"
 	"github.com/mlcycle/mlcycle/internal/eval"
 	"github.com/mlcycle/mlcycle/internal/fault"
+	"github.com/mlcycle/mlcycle/internal/registry"
 	"github.com/mlcycle/mlcycle/internal/store"
 	"github.com/mlcycle/mlcycle/internal/store/postgres"
 	"github.com/mlcycle/mlcycle/internal/store/sqlite"
@@ -36,6 +37,8 @@ type App struct {
 	Train   *train.Service
 	Eval    *eval.Service
 	Log     *slog.Logger
+	// Registry is the model registry: versions, approvals, aliases, endpoints.
+	Registry *registry.Service
 }
 
 // Deps are what Open needs from its caller.
@@ -72,6 +75,7 @@ func Open(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	a.Catalog = catalog.New(catalog.Deps{Store: a.Store, Blob: a.Blob, Engine: a.Engine, Clock: d.Clock, Log: d.Log})
 	a.Eval = &eval.Service{Catalog: a.Catalog, Store: a.Store, Blob: a.Blob, Clock: d.Clock, Log: d.Log}
 	a.Train = &train.Service{Catalog: a.Catalog, Store: a.Store, Blob: a.Blob, Clock: d.Clock, Log: d.Log, Version: d.Version}
+	a.Registry = &registry.Service{Store: a.Store, Blob: a.Blob, Clock: d.Clock, Log: d.Log}
 	return a, nil
 }
 

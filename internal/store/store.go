@@ -258,6 +258,7 @@ type Runs interface {
 type Store interface {
 	Catalog
 	Runs
+	Registry
 	// Driver names the driver: "sqlite" or "postgres".
 	Driver() string
 	Close() error

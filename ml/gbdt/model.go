@@ -305,7 +305,7 @@ func (m *Model) Predict(ctx context.Context, f *frame.Frame, out Output) ([]floa
 	}
 	n, k := f.Len(), m.k
 	margin := make([]float64, n*k)
-	if q := m.quant(); q != nil {
+	if q := m.quant(); q != nil && n > quantMinRows {
 		nw := runtime.GOMAXPROCS(0)
 		qbs := make([][]uint8, nw)
 		scratch := make([][]float64, nw)
@@ -346,6 +346,11 @@ func (m *Model) Predict(ctx context.Context, f *frame.Frame, out Output) ([]floa
 // predictFloat adds the leaf values of every row of r (n rows) to margin,
 // walking float rows: the padded predictor's blocks, or the original trees
 // when the model has no predictor.
+// quantMinRows is the batch size from which Predict quantises its input:
+// for fewer rows (a serving request) converting the block costs more than
+// the float walk, which gives bit-identical results.
+const quantMinRows = 16
+
 func (m *Model) predictFloat(ctx context.Context, r *reader, n int, margin []float64) error {
 	k, nf := m.k, len(m.features)
 	p := m.predictor()

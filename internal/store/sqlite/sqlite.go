@@ -152,6 +152,10 @@ func uniqueViolation(err error) (string, bool) {
 		return sqlstore.ConstraintVersion, true
 	case strings.Contains(msg, "versions.dataset_id, versions.input_key"):
 		return sqlstore.ConstraintInput, true
+	case strings.Contains(msg, "model_versions.model_id, model_versions.version"):
+		return sqlstore.ConstraintModelVersion, true
+	case strings.Contains(msg, "model_versions.model_id, model_versions.run_id"):
+		return sqlstore.ConstraintModelRun, true
 	}
 	return msg, true
 }

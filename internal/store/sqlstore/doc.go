@@ -26,6 +26,23 @@
 //	lineage (child_id -> versions, parent_id -> versions, role, position)
 //	    PRIMARY KEY (child_id, parent_id, role); position keeps the order
 //	    of NewVersion.Parents; indexed by parent_id for Children.
+//	runs, run_inputs (migration 0002)
+//	    training and evaluation runs and the dataset versions they read.
+//	models (id PK, name UNIQUE, created_at)                    (migration 0003)
+//	model_versions (id PK, model_id -> models, version, run_id -> runs,
+//	                artifact_key, task, status, metrics_json, created_at,
+//	                status_at)
+//	    UNIQUE (model_id, version)  named model_versions_model_version_key
+//	    UNIQUE (model_id, run_id)   named model_versions_model_run_key
+//	model_aliases (model_id, alias) PK -> (model_id, version), updated_at
+//	model_events (id PK, model_id, version, kind, endpoint, actor, reason,
+//	              at, detail_json)
+//	    the append-only history: rows are inserted, never updated or
+//	    deleted; indexed by (model_id, at) and (endpoint, at).
+//	endpoints (id PK, name UNIQUE, (model_id, version) -> model_versions,
+//	           config_json, generation, created_at, updated_at, deleted_at)
+//	    a deleted endpoint keeps its row (deleted_at set), so the name's
+//	    generation keeps increasing if it is created again.
 //
 // Times are stored truncated to the microsecond (PostgreSQL's precision),
 // in UTC, so that what CreateVersions returns is exactly what a later read
@@ -62,6 +79,21 @@
 // with a fault.KindConflict error. A violation of UNIQUE (dataset_id,
 // input_key) is not retried: the input is already recorded, and the error
 // wraps store.ErrDuplicate.
+//
+// # Registry writes
+//
+// Every registry write (RegisterModelVersion, SetModelStatus, SetAlias,
+// RemoveAlias, PutEndpoint, DeleteEndpoint) is one transaction that also
+// inserts its model_events row. Writes that concern a model lock its row
+// first (SELECT ... FOR UPDATE on PostgreSQL; SQLite's immediate
+// transactions already serialise writers), so versions are numbered with
+// MAX + 1 like dataset versions, and a violation of
+// model_versions_model_version_key, a deadlock or a serialization failure
+// runs the transaction again (Config.MaxAttempts). PutEndpoint inserts a
+// deleted placeholder row for a new name (INSERT ... ON CONFLICT DO
+// NOTHING) and locks the row before it updates it, so concurrent deploys of
+// one endpoint take consecutive generations and each deploy event names the
+// version it replaced.
 //
 // # Migrations
 //

@@ -77,6 +77,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Runs", testRuns},
 		{"RunErrors", testRunErrors},
 		{"ConcurrentRuns", testConcurrentRuns},
+		{"Registry", testRegistry},
+		{"Endpoints", testEndpoints},
+		{"ConcurrentRegister", testConcurrentRegister},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
