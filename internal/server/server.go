@@ -1,0 +1,180 @@
+// Package server runs `mlcycle server`: the HTTP server of the real-time
+// endpoints (internal/serve) kept in step with the endpoints recorded in
+// the metadata store.
+//
+// Endpoints live in the store (`mlcycle deploy` writes them, from the CLI
+// or any process sharing the project). The server polls the store every
+// Config.Poll (default 1 s) and compares each endpoint's generation with
+// the one it serves; a new generation is loaded (registry.ForEndpoint)
+// while the old model keeps serving, then swapped in atomically
+// (serve.Server.Set): no request fails or sees a mix. An endpoint that
+// disappears from the store is removed. A model that fails to load is
+// logged and retried at the next poll; the endpoint keeps serving what it
+// served. On shutdown the HTTP server drains in-flight requests
+// (Config.ShutdownTimeout) and the capture buffers are flushed.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/mlcycle/mlcycle/internal/clock"
+	"github.com/mlcycle/mlcycle/internal/registry"
+	"github.com/mlcycle/mlcycle/internal/serve"
+	"github.com/mlcycle/mlcycle/internal/store"
+)
+
+// Config configures a server.
+type Config struct {
+	// Poll is how often the store's endpoints are checked; default 1 s.
+	Poll time.Duration
+	// ShutdownTimeout bounds the drain of in-flight requests; default 15 s.
+	ShutdownTimeout time.Duration
+	Serve           serve.Config
+}
+
+// Server is a running prediction server.
+type Server struct {
+	cfg      Config
+	reg      *registry.Service
+	store    store.Store
+	srv      *serve.Server
+	log      *slog.Logger
+	clock    clock.Clock
+	mu       sync.Mutex
+	gens     map[string]int64
+	synced   chan struct{}
+	syncOnce sync.Once
+}
+
+// New builds a server on the project's registry and store; d supplies the
+// artifact store (capture), clock, logger and Prometheus registry.
+func New(cfg Config, reg *registry.Service, st store.Store, d serve.Deps) (*Server, error) {
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 15 * time.Second
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Clock == nil {
+		d.Clock = clock.Real{}
+	}
+	srv, err := serve.New(cfg.Serve, d)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{cfg: cfg, reg: reg, store: st, srv: srv, log: d.Log.With("component", "server"), clock: d.Clock,
+		gens: map[string]int64{}, synced: make(chan struct{})}, nil
+}
+
+// Handler returns the HTTP handler (every protocol, /metrics, /ping).
+func (s *Server) Handler() http.Handler { return s.srv.Handler() }
+
+// Serving returns the endpoints being served.
+func (s *Server) Serving() []serve.Endpoint { return s.srv.Endpoints() }
+
+// Synced is closed after the first sync with the store, when the server
+// becomes ready.
+func (s *Server) Synced() <-chan struct{} { return s.synced }
+
+// Sync loads what changed in the store's endpoints since the last sync.
+// It returns the first load error; the other endpoints are synced anyway.
+func (s *Server) Sync(ctx context.Context) error {
+	eps, err := s.store.Endpoints(ctx)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var first error
+	seen := map[string]bool{}
+	for _, ep := range eps {
+		seen[ep.Name] = true
+		if s.gens[ep.Name] == ep.Generation {
+			continue
+		}
+		t0 := time.Now()
+		res, err := s.reg.ForEndpoint(ctx, ep)
+		if err == nil {
+			var cfg registry.EndpointConfig
+			if cfg, err = registry.ParseEndpointConfig(ep.Config); err == nil {
+				s.srv.Set(serve.Endpoint{Name: ep.Name, Model: ep.Model, Version: ep.Version, Pred: res.Model,
+					CapturePercent: cfg.CapturePercent, LoadSeconds: time.Since(t0).Seconds()})
+				s.gens[ep.Name] = ep.Generation
+				s.log.InfoContext(ctx, "endpoint loaded", "endpoint", ep.Name, "model", ep.Model, "version", ep.Version,
+					"generation", ep.Generation, "seconds", time.Since(t0).Seconds())
+				continue
+			}
+		}
+		s.log.ErrorContext(ctx, "endpoint not loaded; it keeps serving its previous model", "endpoint", ep.Name,
+			"model", ep.Model, "version", ep.Version, "err", err)
+		if first == nil {
+			first = fmt.Errorf("endpoint %q: %w", ep.Name, err)
+		}
+	}
+	for name := range s.gens {
+		if !seen[name] {
+			s.srv.Remove(name)
+			delete(s.gens, name)
+			s.log.InfoContext(ctx, "endpoint removed", "endpoint", name)
+		}
+	}
+	s.syncOnce.Do(func() {
+		s.srv.SetReady(true)
+		close(s.synced)
+	})
+	return first
+}
+
+// Serve serves HTTP on l until ctx is done, syncing endpoints every poll,
+// then drains in-flight requests and flushes capture. It returns nil after
+// a clean shutdown.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	if err := s.Sync(ctx); err != nil {
+		s.log.ErrorContext(ctx, "initial sync", "err", err)
+	}
+	hs := &http.Server{
+		Handler:           s.srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.cfg.Serve.WithDefaults().Timeout + 10*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(l) }()
+	tick := time.NewTicker(s.cfg.Poll)
+	defer tick.Stop()
+	s.log.InfoContext(ctx, "serving", "addr", l.Addr().String())
+	for {
+		select {
+		case err := <-errc:
+			s.srv.Close(context.Background())
+			return fmt.Errorf("server: %w", err)
+		case <-tick.C:
+			if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
+				s.log.WarnContext(ctx, "sync", "err", err)
+			}
+		case <-ctx.Done():
+			s.log.Info("shutting down: draining in-flight requests")
+			sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+			defer cancel()
+			err := hs.Shutdown(sctx)
+			if cerr := s.srv.Close(sctx); err == nil {
+				err = cerr
+			}
+			if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
+				err = e
+			}
+			return err
+		}
+	}
+}
