@@ -7,6 +7,7 @@
 #
 #   bench/serve.sh                    # ROWS=200000 training rows, 10 s per load
 #   DURATION=5 CONNS="32" bench/serve.sh
+#   CAPTURE=0 bench/serve.sh         # data capture off (default 100 %)
 #
 # Needs Debian's wrk, python3-flask, gunicorn, python3-xgboost and
 # python3-pandas (installed if missing). The client shares the 2 cores with
@@ -39,7 +40,7 @@ cd "$WORK/p"
 "$M" train clf --target target --valid-frac 0 --params "n_estimators=$ROUNDS,max_depth=6,learning_rate=0.1" --name clf >/dev/null
 "$M" model register clf --name clf >/dev/null
 "$M" model approve clf@1 --reason benchmark >/dev/null
-"$M" deploy clf@1 --endpoint clf >/dev/null
+"$M" deploy clf@1 --endpoint clf --capture-percent "${CAPTURE:-100}" >/dev/null
 BODY="$WORK/body.json"
 head -2 "$CSV" | /usr/bin/python3 -c '
 import csv, json, sys

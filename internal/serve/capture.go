@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -24,15 +26,15 @@ const CaptureVersion = 1
 
 // Capture writer tuning.
 const (
-	// flushEvery is the least time between two rewrites of one object.
+	// flushEvery is the least time between two publications of one object.
 	flushEvery = time.Second
-	// flushLines pending lines for one object trigger a rewrite before
+	// flushLines unpublished lines of one object trigger a publication before
 	// flushEvery has passed.
 	flushLines = 1000
-	// flushCost bounds the share of time spent rewriting one object: after
-	// a rewrite that took d, the next waits at least flushCost × d.
+	// flushCost bounds the share of time spent publishing one object: after
+	// a publication that took d, the next waits at least flushCost × d.
 	flushCost = 10
-	// maxPendingBytes bounds the encoded records waiting for a rewrite;
+	// maxPendingBytes bounds the encoded records waiting to be spooled;
 	// beyond it records are dropped.
 	maxPendingBytes = 64 << 20
 )
@@ -55,19 +57,27 @@ type capKey struct {
 	hour     time.Time
 }
 
-// pendingObj holds the lines waiting to be appended to one object.
+// pendingObj holds the lines of one object: encoded lines waiting in buf,
+// lines appended to the local spool file but not yet published.
 type pendingObj struct {
 	buf     bytes.Buffer
 	lines   int
-	last    time.Time     // last rewrite (real time)
-	backoff time.Duration // least wait before the next rewrite
+	spool   string        // local copy of the object, appended to
+	unpub   int           // lines in the spool not yet in the store
+	last    time.Time     // last publication (real time)
+	backoff time.Duration // least wait before the next publication
 }
 
 // captureWriter appends captured records to hourly JSON-lines objects in
 // the artifact store. Requests queue records on a bounded channel without
-// blocking; one goroutine encodes them, groups them by object and rewrites
-// each object (read, append, put) at most every second, sooner when 1,000
-// lines wait, and on close.
+// blocking; one goroutine encodes them, groups them by object, appends them
+// to a local spool file per object (in the artifact store's staging
+// directory; an object that already exists is first copied there, once)
+// and publishes the spool file as the object (an atomic put of the whole
+// file) at most every second, sooner when 1,000 lines wait, and on close.
+// Appending is proportional to the new lines only; publishing costs the
+// object's size, so after a publication that took d the next waits at least
+// flushCost × d.
 type captureWriter struct {
 	blob    *blob.Store
 	ch      chan capRecord
@@ -81,7 +91,7 @@ type captureWriter struct {
 	cancel  context.CancelFunc
 	pending map[capKey]*pendingObj
 	bytes   int
-	now     func() time.Time // real time, for the rewrite schedule
+	now     func() time.Time // real time, for the publication schedule
 }
 
 func newCaptureWriter(b *blob.Store, buffer int, m *metrics, log *slog.Logger) *captureWriter {
@@ -202,13 +212,16 @@ func (c *captureWriter) append(r capRecord) (capKey, bool) {
 	return k, true
 }
 
-// flush rewrites every object that is due (all of them when force), and
-// forgets idle objects of past hours.
+// flush spools and publishes every object that is due (all of them when
+// force), and forgets idle objects of past hours (removing their spools).
 func (c *captureWriter) flush(force bool) {
 	now := c.now()
 	for k, p := range c.pending {
-		if p.lines == 0 {
+		if p.lines == 0 && p.unpub == 0 {
 			if now.Sub(p.last) > 2*time.Hour {
+				if p.spool != "" {
+					os.Remove(p.spool)
+				}
 				delete(c.pending, k)
 			}
 			continue
@@ -217,49 +230,94 @@ func (c *captureWriter) flush(force bool) {
 	}
 }
 
-// flushKey rewrites k's object with its pending lines appended, when the
-// schedule allows it (always when force).
+// flushKey appends k's pending lines to its spool file and publishes the
+// spool when the schedule allows it (always when force).
 func (c *captureWriter) flushKey(k capKey, p *pendingObj, force bool) {
+	key := captureKey(k)
+	if p.lines > 0 {
+		if err := c.spool(key, p); err != nil {
+			c.log.Error("spool captured records", "key", key, "lines", p.lines, "err", err)
+			if !force && c.ctx.Err() == nil {
+				return // keep the lines for the next try
+			}
+			c.m.dropped.WithLabelValues(k.endpoint).Add(float64(p.lines))
+		} else {
+			p.unpub += p.lines
+		}
+		c.bytes -= p.buf.Len()
+		p.buf.Reset()
+		p.lines = 0
+	}
 	now := c.now()
 	since := now.Sub(p.last)
-	due := since >= max(flushEvery, p.backoff) || p.lines >= flushLines && since >= p.backoff
-	if !force && !due {
+	due := since >= max(flushEvery, p.backoff) || p.unpub >= flushLines && since >= p.backoff
+	if p.unpub == 0 || !force && !due {
 		return
 	}
-	key := captureKey(k)
-	err := c.write(key, p.buf.Bytes())
+	err := c.publish(key, p.spool)
 	took := c.now().Sub(now)
 	p.last, p.backoff = c.now(), flushCost*took
 	if err != nil {
-		c.log.Error("write captured records", "key", key, "lines", p.lines, "err", err)
+		c.log.Error("publish captured records", "key", key, "lines", p.unpub, "err", err)
 		if !force && c.ctx.Err() == nil {
-			return // keep the lines for the next try
+			return // the spool keeps them for the next try
 		}
-		c.m.dropped.WithLabelValues(k.endpoint).Add(float64(p.lines))
+		c.m.dropped.WithLabelValues(k.endpoint).Add(float64(p.unpub))
 	} else {
-		c.m.written.WithLabelValues(k.endpoint).Add(float64(p.lines))
+		c.m.written.WithLabelValues(k.endpoint).Add(float64(p.unpub))
 	}
-	c.bytes -= p.buf.Len()
-	p.buf.Reset()
-	p.lines = 0
+	p.unpub = 0
 }
 
-// write appends lines to the object under key: read, append, put.
-func (c *captureWriter) write(key string, lines []byte) error {
-	var old []byte
-	r, err := c.blob.NewReader(c.ctx, key)
-	switch {
-	case err == nil:
-		old, err = io.ReadAll(r)
-		r.Close()
+// publish stores the spool file at path as the object key (streamed; the
+// spool stays).
+func (c *captureWriter) publish(key, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return c.blob.Put(c.ctx, key, f)
+}
+
+// spool appends p's pending lines to its spool file, creating the file on
+// first use from the object already in the store, if any.
+func (c *captureWriter) spool(key string, p *pendingObj) error {
+	if p.spool == "" {
+		path := filepath.Join(c.blob.StagingDir(), "capture-spool", filepath.FromSlash(key))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		f, err := os.Create(path)
 		if err != nil {
 			return err
 		}
-	case fault.Is(err, fault.KindNotFound):
-	default:
+		r, err := c.blob.NewReader(c.ctx, key)
+		switch {
+		case err == nil:
+			_, err = io.Copy(f, r)
+			r.Close()
+		case fault.Is(err, fault.KindNotFound):
+			err = nil
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(path)
+			return err
+		}
+		p.spool = path
+	}
+	f, err := os.OpenFile(p.spool, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
 		return err
 	}
-	return c.blob.Put(c.ctx, key, io.MultiReader(bytes.NewReader(old), bytes.NewReader(lines)))
+	_, err = f.Write(p.buf.Bytes())
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // captureKey returns the object key of k:
