@@ -7,6 +7,8 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sync/atomic"
+	"unsafe"
 
 	"github.com/mlcycle/mlcycle/ml/frame"
 )
@@ -101,6 +103,7 @@ type Model struct {
 	cats      []uint64
 	pred      *predictor // built on first use; see Model.predictor
 	qpred     *quant     // built on first use; see Model.quant
+	depth     *[]int     // tree depths, computed on first use; see Model.depths
 }
 
 // Params returns the parameters the model was trained with, defaults
@@ -277,6 +280,16 @@ const rowGroup = 8
 
 // depths returns each tree's depth (the longest root-to-leaf path).
 func (m *Model) depths() []int {
+	if d := (*[]int)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&m.depth)))); d != nil {
+		return *d
+	}
+	out := m.computeDepths()
+	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&m.depth)), unsafe.Pointer(&out))
+	return out
+}
+
+// computeDepths returns the depth of every tree.
+func (m *Model) computeDepths() []int {
 	out := make([]int, len(m.trees))
 	for t := range m.trees {
 		nodes := m.trees[t].nodes
