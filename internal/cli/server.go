@@ -3,6 +3,9 @@ package cli
 import (
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/pprof"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -12,8 +15,8 @@ import (
 
 func newServerCmd(st *state) *cobra.Command {
 	var (
-		addr string
-		cfg  server.Config
+		addr, debugAddr string
+		cfg             server.Config
 	)
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -31,6 +34,7 @@ The server checks the store for endpoint changes every --poll: a deploy from
 the CLI takes effect without a restart, switching models atomically. Inputs
 and outputs are captured to the artifact store per the endpoint's capture
 percentage. Ctrl-C drains in-flight requests, flushes capture and exits.
+The Go garbage collector runs at GOGC=400 unless GOGC is set.
 docs/serve.md documents the protocols.`,
 		Example: "  mlcycle server\n  mlcycle server --addr 0.0.0.0:8080 --max-body-bytes 10000000",
 		Args:    exactArgs(0),
@@ -40,6 +44,11 @@ docs/serve.md documents the protocols.`,
 				return err
 			}
 			defer a.Close()
+			if st.env.Getenv("GOGC") == "" {
+				// Fewer collections for a steady request load: the heap of a
+				// server is small, and latency matters more than its size.
+				debug.SetGCPercent(400)
+			}
 			s, err := server.New(cfg, a.Registry, a.Store, serve.Deps{Blob: a.Blob, Log: st.progressLogger(cmd, a.Log)})
 			if err != nil {
 				return err
@@ -49,11 +58,25 @@ docs/serve.md documents the protocols.`,
 				return fmt.Errorf("server: %w", err)
 			}
 			fmt.Fprintf(st.env.Stderr, "mlcycle server listening on http://%s\n", l.Addr())
+			if debugAddr != "" {
+				dl, err := net.Listen("tcp", debugAddr)
+				if err != nil {
+					return fmt.Errorf("server: --debug-addr: %w", err)
+				}
+				defer dl.Close()
+				mux := http.NewServeMux()
+				mux.HandleFunc("/debug/pprof/", pprof.Index)
+				mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+				mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+				go http.Serve(dl, mux)
+				fmt.Fprintf(st.env.Stderr, "profiling on http://%s/debug/pprof/\n", dl.Addr())
+			}
 			return s.Serve(cmd.Context(), l)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "127.0.0.1:8080", "listen address")
+	f.StringVar(&debugAddr, "debug-addr", "", "also serve Go's pprof profiles on this address (e.g. 127.0.0.1:6060)")
 	f.DurationVar(&cfg.Poll, "poll", 0, "how often to check the store for endpoint changes (default 1s)")
 	f.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 0, "how long to drain in-flight requests on shutdown (default 15s)")
 	f.Int64Var(&cfg.Serve.MaxBodyBytes, "max-body-bytes", 0, "largest request body; larger → 413 (default 6 MiB)")

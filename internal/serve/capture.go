@@ -91,6 +91,7 @@ type captureWriter struct {
 	cancel  context.CancelFunc
 	pending map[capKey]*pendingObj
 	bytes   int
+	scratch []byte           // the encoded input of the record being appended
 	now     func() time.Time // real time, for the publication schedule
 }
 
@@ -171,12 +172,13 @@ func (c *captureWriter) close(ctx context.Context) error {
 func (c *captureWriter) append(r capRecord) (capKey, bool) {
 	ts := r.ts.UTC()
 	k := capKey{endpoint: r.ep.Name, hour: ts.Truncate(time.Hour)}
-	in, err := json.Marshal(r.input)
+	in, err := appendInput(c.scratch[:0], r.ep, r.input)
 	if err != nil {
 		c.log.Error("encode captured input", "endpoint", r.ep.Name, "err", err)
 		c.m.dropped.WithLabelValues(r.ep.Name).Inc()
 		return k, false
 	}
+	c.scratch = in
 	if c.bytes >= maxPendingBytes {
 		c.m.dropped.WithLabelValues(r.ep.Name).Inc()
 		return k, false
@@ -228,6 +230,46 @@ func (c *captureWriter) flush(force bool) {
 		}
 		c.flushKey(k, p, force)
 	}
+}
+
+// appendInput appends a captured row as a JSON object with its columns in
+// schema order (the row holds schema columns only: requests with unknown
+// fields are refused). Plain JSON values are encoded by hand; anything
+// else goes through encoding/json.
+func appendInput(b []byte, ep *live, row map[string]any) ([]byte, error) {
+	b = append(b, '{')
+	first := true
+	for _, f := range ep.schema {
+		v, ok := row[f.Name]
+		if !ok {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendString(b, f.Name)
+		b = append(b, ':')
+		switch v := v.(type) {
+		case nil:
+			b = append(b, "null"...)
+		case bool:
+			b = strconv.AppendBool(b, v)
+		case float64:
+			b = appendFloat(b, v)
+		case string:
+			b = appendString(b, v)
+		case json.Number:
+			b = append(b, v...)
+		default:
+			js, err := json.Marshal(v)
+			if err != nil {
+				return b, err
+			}
+			b = append(b, js...)
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // flushKey appends k's pending lines to its spool file and publishes the
