@@ -56,8 +56,8 @@ func jsonError(err error) *apiError {
 // an array of values in the schema's order. The "instances" key means a
 // batch unless the schema has a column of that name.
 func decodeInstances(ep *live, body []byte, maxRows int) ([]map[string]any, *apiError) {
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
+	v, err := unmarshalAny(body)
+	if err != nil {
 		return nil, jsonError(err)
 	}
 	var list []any
