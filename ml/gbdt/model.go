@@ -374,7 +374,7 @@ func (m *Model) predictFloat(ctx context.Context, r *reader, n int, margin []flo
 	bufs := make([][]float64, runtime.GOMAXPROCS(0))
 	return m.forBlocks(ctx, n, predictBlock, func(w, lo, hi int) {
 		if bufs[w] == nil {
-			bufs[w] = make([]float64, predictBlock*nf)
+			bufs[w] = make([]float64, min(predictBlock, n)*nf)
 		}
 		buf := bufs[w]
 		r.fill(buf, lo, hi)
