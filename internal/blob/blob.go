@@ -304,6 +304,26 @@ func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
 // LocalPath returns a local file holding the object under key: the object
 // itself for file:// buckets, a cached download otherwise. The caller must
 // not modify the file.
+// AppendPath returns, for a file:// bucket, the local path of the object
+// under key (creating its directory), so that one writer can append to the
+// object in place; ok is false for other buckets, where objects can only be
+// replaced whole. Appends are visible to readers at once: a reader may see
+// the end of a write in progress, so appenders write whole records per
+// call and readers ignore a last line without its newline.
+func (s *Store) AppendPath(key string) (path string, ok bool, err error) {
+	if err := checkKey(key); err != nil {
+		return "", false, err
+	}
+	if s.root == "" {
+		return "", false, nil
+	}
+	p := filepath.Join(s.root, filepath.FromSlash(key))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return "", false, err
+	}
+	return p, true, nil
+}
+
 func (s *Store) LocalPath(ctx context.Context, key string) (string, error) {
 	if err := checkKey(key); err != nil {
 		return "", err

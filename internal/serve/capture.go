@@ -63,6 +63,7 @@ type pendingObj struct {
 	buf     bytes.Buffer
 	lines   int
 	spool   string        // local copy of the object, appended to
+	inPlace bool          // spool is the object itself (a file:// bucket)
 	unpub   int           // lines in the spool not yet in the store
 	last    time.Time     // last publication (real time)
 	backoff time.Duration // least wait before the next publication
@@ -70,7 +71,8 @@ type pendingObj struct {
 
 // captureWriter appends captured records to hourly JSON-lines objects in
 // the artifact store. Requests queue records on a bounded channel without
-// blocking; one goroutine encodes them, groups them by object, appends them
+// blocking; one goroutine encodes them, groups them by object and appends
+// them — to the object itself in a file:// bucket (blob.AppendPath), else
 // to a local spool file per object (in the artifact store's staging
 // directory; an object that already exists is first copied there, once)
 // and publishes the spool file as the object (an atomic put of the whole
@@ -93,6 +95,9 @@ type captureWriter struct {
 	bytes   int
 	scratch []byte           // the encoded input of the record being appended
 	now     func() time.Time // real time, for the publication schedule
+	// spoolOnly keeps even a file:// bucket on the spool-and-publish path
+	// of remote buckets (tests of that path).
+	spoolOnly bool
 }
 
 func newCaptureWriter(b *blob.Store, buffer int, m *metrics, log *slog.Logger) *captureWriter {
@@ -221,7 +226,7 @@ func (c *captureWriter) flush(force bool) {
 	for k, p := range c.pending {
 		if p.lines == 0 && p.unpub == 0 {
 			if now.Sub(p.last) > 2*time.Hour {
-				if p.spool != "" {
+				if p.spool != "" && !p.inPlace {
 					os.Remove(p.spool)
 				}
 				delete(c.pending, k)
@@ -283,6 +288,8 @@ func (c *captureWriter) flushKey(k capKey, p *pendingObj, force bool) {
 				return // keep the lines for the next try
 			}
 			c.m.dropped.WithLabelValues(k.endpoint).Add(float64(p.lines))
+		} else if p.inPlace {
+			c.m.written.WithLabelValues(k.endpoint).Add(float64(p.lines))
 		} else {
 			p.unpub += p.lines
 		}
@@ -326,6 +333,14 @@ func (c *captureWriter) publish(key, path string) error {
 // first use from the object already in the store, if any.
 func (c *captureWriter) spool(key string, p *pendingObj) error {
 	if p.spool == "" {
+		if path, ok, err := c.blob.AppendPath(key); err != nil {
+			return err
+		} else if ok && !c.spoolOnly {
+			// A local bucket: append to the object itself.
+			p.spool, p.inPlace = path, true
+		}
+	}
+	if p.spool == "" {
 		path := filepath.Join(c.blob.StagingDir(), "capture-spool", filepath.FromSlash(key))
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
@@ -351,7 +366,7 @@ func (c *captureWriter) spool(key string, p *pendingObj) error {
 		}
 		p.spool = path
 	}
-	f, err := os.OpenFile(p.spool, os.O_WRONLY|os.O_APPEND, 0)
+	f, err := os.OpenFile(p.spool, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return err
 	}

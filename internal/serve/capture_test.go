@@ -170,9 +170,19 @@ func TestCaptureDrops(t *testing.T) {
 // holds every record.
 func TestCaptureFlushSchedule(t *testing.T) {
 	t.Parallel()
+	for _, spoolOnly := range []bool{false, true} {
+		t.Run(fmt.Sprintf("spool_only=%v", spoolOnly), func(t *testing.T) { testCaptureFlushSchedule(t, spoolOnly) })
+	}
+}
+
+// testCaptureFlushSchedule runs TestCaptureFlushSchedule with appends in
+// place (a file:// bucket) or, with spoolOnly, through the local spool and
+// whole-object publications that remote buckets use.
+func testCaptureFlushSchedule(t *testing.T, spoolOnly bool) {
 	b := openBlob(t)
 	clk := clock.NewFake(time.Date(2026, 3, 4, 5, 0, 0, 0, time.UTC))
 	s := newServer(t, Config{}, Deps{Blob: b, Clock: clk})
+	s.capture.spoolOnly = spoolOnly
 	h := s.Handler()
 	for range 5 {
 		do(t, h, "POST", "/endpoints/churn/invocations", "", `{"n": 1}`)
