@@ -20,6 +20,7 @@ import (
 	"github.com/mlcycle/mlcycle/internal/dataengine"
 	"github.com/mlcycle/mlcycle/internal/eval"
 	"github.com/mlcycle/mlcycle/internal/fault"
+	"github.com/mlcycle/mlcycle/internal/monitor"
 	"github.com/mlcycle/mlcycle/internal/registry"
 	"github.com/mlcycle/mlcycle/internal/store"
 	"github.com/mlcycle/mlcycle/internal/store/postgres"
@@ -39,6 +40,8 @@ type App struct {
 	Log     *slog.Logger
 	// Registry is the model registry: versions, approvals, aliases, endpoints.
 	Registry *registry.Service
+	// Monitor runs monitor runs over captured traffic.
+	Monitor *monitor.Service
 }
 
 // Deps are what Open needs from its caller.
@@ -76,6 +79,7 @@ func Open(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	a.Eval = &eval.Service{Catalog: a.Catalog, Store: a.Store, Blob: a.Blob, Clock: d.Clock, Log: d.Log}
 	a.Train = &train.Service{Catalog: a.Catalog, Store: a.Store, Blob: a.Blob, Clock: d.Clock, Log: d.Log, Version: d.Version}
 	a.Registry = &registry.Service{Store: a.Store, Blob: a.Blob, Clock: d.Clock, Log: d.Log}
+	a.Monitor = &monitor.Service{Store: a.Store, Blob: a.Blob, Registry: a.Registry, Clock: d.Clock, Log: d.Log}
 	return a, nil
 }
 

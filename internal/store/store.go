@@ -159,6 +159,9 @@ type Catalog interface {
 const (
 	RunTrain = "train" // a training run: fits transforms and a model
 	RunEval  = "eval"  // an evaluation of a model on a dataset version
+	// RunMonitor compares an endpoint's captured traffic with its model's
+	// baseline.
+	RunMonitor = "monitor"
 
 	RunRunning   = "running"
 	RunSucceeded = "succeeded"
@@ -180,7 +183,7 @@ type RunInput struct {
 type Run struct {
 	ID     int64
 	Name   string
-	Kind   string // RunTrain or RunEval
+	Kind   string // RunTrain, RunEval or RunMonitor
 	Status string // RunRunning, RunSucceeded, RunFailed or RunCancelled
 	// Parent is the run this one derives from (the training run an
 	// evaluation evaluated); 0 for none.

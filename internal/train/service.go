@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mlcycle/mlcycle/internal/baseline"
 	"github.com/mlcycle/mlcycle/internal/blob"
 	"github.com/mlcycle/mlcycle/internal/catalog"
 	"github.com/mlcycle/mlcycle/internal/clock"
@@ -80,6 +81,12 @@ type Result struct {
 	Summary  Summary
 	Curve    *Curve
 	Package  *predict.Package
+	// BaselineKeys are the artifact keys of the baseline statistics and
+	// constraints of the training rows (internal/monitor).
+	BaselineKeys [2]string
+
+	model  *predict.Model
+	trainX *frame.Frame // the raw training features
 }
 
 func (s *Service) now() time.Time {
@@ -207,7 +214,7 @@ func (s *Service) Train(ctx context.Context, o Options) (*Result, error) {
 			res.Package.Metrics[k] = m
 		}
 		res.ModelKey = ModelKey(run.ID)
-		err = s.save(ctx, res)
+		err = s.save(ctx, res, run.ID, o.Phase)
 	}
 	end := store.RunEnd{FinishedAt: s.now(), PeakMemBytes: peakMemory()}
 	rctx := context.WithoutCancel(ctx)
@@ -285,7 +292,7 @@ func (s *Service) fitRun(ctx context.Context, o Options, prob *Problem, r Recipe
 		}
 		return nil, err
 	}
-	res := &Result{Package: fit.Package, Curve: fit.Curve, Summary: Summary{
+	res := &Result{Package: fit.Package, Curve: fit.Curve, model: fit.Model, trainX: train.X, Summary: Summary{
 		Metrics: map[string]Metrics{}, Rows: map[string]int{"train": train.Len()},
 		BestRound: fit.BestRound, Stopped: fit.Stopped,
 	}}
@@ -390,8 +397,17 @@ func (s *Service) crossValidate(ctx context.Context, o Options, prob *Problem, r
 	return mean, std, nil
 }
 
-// save writes the model package to the artifact store.
-func (s *Service) save(ctx context.Context, res *Result) error {
+// save writes the model package and the baseline of the training rows
+// (statistics and constraints for monitoring) to the artifact store; on
+// failure it removes what it wrote.
+func (s *Service) save(ctx context.Context, res *Result, runID int64, phase func(string)) error {
+	if phase != nil {
+		phase("baseline statistics of the training rows")
+	}
+	st, c, err := baseline.Compute(ctx, res.model, res.trainX)
+	if err != nil {
+		return err
+	}
 	b, err := res.Package.Bytes()
 	if err != nil {
 		return err
@@ -399,6 +415,15 @@ func (s *Service) save(ctx context.Context, res *Result) error {
 	if err := s.Blob.Put(ctx, res.ModelKey, bytes.NewReader(b)); err != nil {
 		return fmt.Errorf("save model package: %w", err)
 	}
+	if err := baseline.Save(ctx, s.Blob, runID, st, c); err != nil {
+		rctx := context.WithoutCancel(ctx)
+		_ = s.Blob.Delete(rctx, res.ModelKey)
+		sk, ck := baseline.Keys(runID)
+		_ = s.Blob.Delete(rctx, sk)
+		_ = s.Blob.Delete(rctx, ck)
+		return err
+	}
+	res.BaselineKeys[0], res.BaselineKeys[1] = baseline.Keys(runID)
 	return nil
 }
 

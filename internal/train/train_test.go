@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mlcycle/mlcycle/internal/app"
+	"github.com/mlcycle/mlcycle/internal/baseline"
 	"github.com/mlcycle/mlcycle/internal/catalog"
 	"github.com/mlcycle/mlcycle/internal/catalog/catalogtest"
 	"github.com/mlcycle/mlcycle/internal/clock"
@@ -145,6 +146,21 @@ func TestTrainGBDT(t *testing.T) {
 	}
 	if cv := sum.Metrics["cv_mean"]["roc_auc"]; math.Abs(cv-auc) > 0.05 {
 		t.Errorf("cross-validated AUC %v far from the holdout's %v", cv, auc)
+	}
+
+	// The baseline of the training rows for monitoring: every input
+	// column and the prediction, on the 3,340 training rows.
+	st, cons, err := baseline.Load(ctx, a.Blob, run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, hasPred := st.Feature(baseline.PredictionColumn)
+	_, hasIncome := cons.Feature("income")
+	if st.Rows != 3340 || len(st.Features) != len(p.Schema)+1 || !hasPred || !hasIncome {
+		t.Errorf("baseline: %d rows, %d features (schema %d), prediction %v, income constraint %v", st.Rows, len(st.Features), len(p.Schema), hasPred, hasIncome)
+	}
+	if res.BaselineKeys[0] == "" {
+		t.Error("the result does not name the baseline")
 	}
 }
 

@@ -44,8 +44,10 @@ func (s *Store) CreateRun(ctx context.Context, nr store.NewRun) (store.Run, erro
 	if nr.Name == "" {
 		problems = append(problems, "name is empty")
 	}
-	if nr.Kind != store.RunTrain && nr.Kind != store.RunEval {
-		problems = append(problems, fmt.Sprintf("kind %q is not %q or %q", nr.Kind, store.RunTrain, store.RunEval))
+	switch nr.Kind {
+	case store.RunTrain, store.RunEval, store.RunMonitor:
+	default:
+		problems = append(problems, fmt.Sprintf("kind %q is not %q, %q or %q", nr.Kind, store.RunTrain, store.RunEval, store.RunMonitor))
 	}
 	validJSON("params", nr.Params, &problems)
 	validJSON("options", nr.Options, &problems)
