@@ -49,7 +49,7 @@ docs/serve.md documents the protocols.`,
 				// server is small, and latency matters more than its size.
 				debug.SetGCPercent(400)
 			}
-			s, err := server.New(cfg, a.Registry, a.Store, serve.Deps{Blob: a.Blob, Log: st.progressLogger(cmd, a.Log)})
+			s, err := server.New(cfg, a.Registry, a.Store, a.Monitor, serve.Deps{Blob: a.Blob, Log: st.progressLogger(cmd, a.Log)})
 			if err != nil {
 				return err
 			}

@@ -15,6 +15,8 @@ import (
 	"log/slog"
 	"math"
 	"net/url"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/mlcycle/mlcycle/internal/baseline"
@@ -23,8 +25,10 @@ import (
 	"github.com/mlcycle/mlcycle/internal/fault"
 	"github.com/mlcycle/mlcycle/internal/registry"
 	"github.com/mlcycle/mlcycle/internal/store"
+	"github.com/mlcycle/mlcycle/internal/train"
 	"github.com/mlcycle/mlcycle/ml/drift"
 	"github.com/mlcycle/mlcycle/ml/frame"
+	"github.com/mlcycle/mlcycle/ml/metrics"
 	"github.com/mlcycle/mlcycle/predict"
 )
 
@@ -72,6 +76,21 @@ type Result struct {
 	// drift.
 	Drifted []string     `json:"drifted"`
 	Report  drift.Report `json:"report"`
+	// Quality is the model's quality on the window's labelled rows
+	// (ground truth from feedback), beside its training-time values.
+	Quality Quality `json:"quality"`
+}
+
+// Quality compares the metrics of labelled captured predictions with the
+// training run's.
+type Quality struct {
+	// Labels counts the window's captured rows that have ground truth.
+	Labels int `json:"labels"`
+	// Metrics are scikit-learn-named metrics on those rows (none without
+	// labels); Training the model's validation metrics at training time
+	// (its training metrics when it had no validation set).
+	Metrics  map[string]float64 `json:"metrics"`
+	Training map[string]float64 `json:"training"`
 }
 
 func (s *Service) now() time.Time {
@@ -130,6 +149,9 @@ func (s *Service) Run(ctx context.Context, o RunOptions) (*Result, error) {
 			r.Drifted = append(r.Drifted, fr.Name)
 		}
 	}
+	if r.Quality, err = s.quality(ctx, res.Model, ep.Name, recs, from, to); err != nil {
+		return nil, err
+	}
 	return r, s.record(ctx, r)
 }
 
@@ -164,12 +186,14 @@ func (s *Service) record(ctx context.Context, r *Result) error {
 // a monitor run reads.
 type captureRecord struct {
 	V         int            `json:"v"`
+	ID        string         `json:"inference_id"`
 	Timestamp time.Time      `json:"timestamp"`
 	Version   int            `json:"version"`
 	Input     map[string]any `json:"input"`
 	Output    struct {
-		Prediction any      `json:"prediction"`
-		Score      *float64 `json:"score"`
+		Prediction    any                `json:"prediction"`
+		Score         *float64           `json:"score"`
+		Probabilities map[string]float64 `json:"probabilities"`
 	} `json:"output"`
 }
 
@@ -177,7 +201,7 @@ type captureRecord struct {
 func (s *Service) captured(ctx context.Context, endpoint string, from, to time.Time) ([]captureRecord, error) {
 	var out []captureRecord
 	for h := from.UTC().Truncate(time.Hour); h.Before(to); h = h.Add(time.Hour) {
-		key := fmt.Sprintf("capture/%s/%04d/%02d/%02d/%02d.jsonl", url.PathEscape(endpoint), h.Year(), h.Month(), h.Day(), h.Hour())
+		key := captureKey(endpoint, h)
 		rc, err := s.Blob.NewReader(ctx, key)
 		if fault.Is(err, fault.KindNotFound) {
 			continue
@@ -255,4 +279,77 @@ func currentFrame(m *predict.Model, recs []captureRecord) (*frame.Frame, error) 
 		return nil, err
 	}
 	return frame.New(append(cols, pc)...)
+}
+
+// quality joins the window's labels to its captured predictions and scores
+// them.
+func (s *Service) quality(ctx context.Context, m *predict.Model, endpoint string, recs []captureRecord, from, to time.Time) (Quality, error) {
+	q := Quality{Metrics: map[string]float64{}, Training: map[string]float64{}}
+	pm := m.Package().Metrics
+	if v, ok := pm["valid"]; ok {
+		q.Training = v
+	} else if v, ok := pm["train"]; ok {
+		q.Training = v
+	}
+	labels, err := s.Store.Labels(ctx, endpoint, from, to)
+	if err != nil || len(labels) == 0 {
+		return q, err
+	}
+	byID := make(map[string]string, len(labels))
+	for _, l := range labels {
+		byID[l.InferenceID] = l.Value
+	}
+	classes := m.Classes()
+	var y, scores, values []float64
+	var yc []int
+	var probs [][]float64
+	for _, c := range recs {
+		lv, ok := byID[c.ID]
+		if !ok {
+			continue
+		}
+		switch m.Task() {
+		case predict.TaskRegression:
+			t, err1 := strconv.ParseFloat(lv, 64)
+			p, ok := c.Output.Prediction.(float64)
+			if err1 != nil || !ok {
+				continue
+			}
+			y, values = append(y, t), append(values, p)
+		default:
+			k := slices.Index(classes, lv)
+			if k < 0 || c.Output.Probabilities == nil {
+				continue
+			}
+			row := make([]float64, len(classes))
+			for j, cl := range classes {
+				row[j] = c.Output.Probabilities[cl]
+			}
+			yc, probs = append(yc, k), append(probs, row)
+			scores = append(scores, row[len(row)-1])
+		}
+	}
+	var rep any
+	switch {
+	case m.Task() == predict.TaskRegression && len(y) > 0:
+		q.Labels = len(y)
+		rep, err = metrics.Regression(y, values)
+	case m.Task() == predict.TaskBinary && len(yc) > 0:
+		q.Labels = len(yc)
+		thr := m.Package().Threshold
+		if thr == 0 {
+			thr = 0.5
+		}
+		rep, err = metrics.Binary(yc, scores, thr)
+	case len(yc) > 0:
+		q.Labels = len(yc)
+		rep, err = metrics.Multiclass(yc, probs)
+	default:
+		return q, nil
+	}
+	if err != nil {
+		return q, fmt.Errorf("monitor: quality: %w", err)
+	}
+	q.Metrics, err = train.Flatten(rep)
+	return q, err
 }

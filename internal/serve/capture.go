@@ -88,6 +88,7 @@ type captureWriter struct {
 	closed  atomic.Bool
 	quit    chan struct{}
 	done    chan struct{}
+	syncReq chan chan struct{}
 	once    sync.Once
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -103,7 +104,7 @@ type captureWriter struct {
 func newCaptureWriter(b *blob.Store, buffer int, m *metrics, log *slog.Logger) *captureWriter {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &captureWriter{blob: b, ch: make(chan capRecord, buffer), m: m, log: log.With("part", "capture"),
-		quit: make(chan struct{}), done: make(chan struct{}), ctx: ctx, cancel: cancel,
+		quit: make(chan struct{}), done: make(chan struct{}), syncReq: make(chan chan struct{}), ctx: ctx, cancel: cancel,
 		pending: map[capKey]*pendingObj{}, now: time.Now}
 }
 
@@ -133,6 +134,17 @@ func (c *captureWriter) run() {
 			}
 		case <-tick.C:
 			c.flush(false)
+		case d := <-c.syncReq:
+			for drained := false; !drained; {
+				select {
+				case r := <-c.ch:
+					c.append(r)
+				default:
+					drained = true
+				}
+			}
+			c.flush(true)
+			close(d)
 		case <-c.quit:
 			for {
 				select {
@@ -144,6 +156,25 @@ func (c *captureWriter) run() {
 				}
 			}
 		}
+	}
+}
+
+// sync writes every record queued so far to the store and returns when
+// they are there (or ctx ends, or the writer has stopped).
+func (c *captureWriter) sync(ctx context.Context) error {
+	d := make(chan struct{})
+	select {
+	case c.syncReq <- d:
+	case <-c.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-d:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

@@ -284,6 +284,16 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Close flushes the captured records to the artifact store and stops the
 // capture writer. Records captured after Close are dropped (and counted).
 // It returns ctx's error if ctx ends first.
+// FlushCapture writes every captured record queued so far to the artifact
+// store and returns when they are there: a reader (ground truth joined by
+// inference id) then sees every prediction answered before the call.
+func (s *Server) FlushCapture(ctx context.Context) error {
+	if s.capture == nil {
+		return nil
+	}
+	return s.capture.sync(ctx)
+}
+
 func (s *Server) Close(ctx context.Context) error {
 	if s.capture == nil {
 		return nil

@@ -15,9 +15,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -25,6 +28,8 @@ import (
 	"time"
 
 	"github.com/mlcycle/mlcycle/internal/clock"
+	"github.com/mlcycle/mlcycle/internal/fault"
+	"github.com/mlcycle/mlcycle/internal/monitor"
 	"github.com/mlcycle/mlcycle/internal/registry"
 	"github.com/mlcycle/mlcycle/internal/serve"
 	"github.com/mlcycle/mlcycle/internal/store"
@@ -43,6 +48,7 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	reg      *registry.Service
+	mon      *monitor.Service
 	store    store.Store
 	srv      *serve.Server
 	log      *slog.Logger
@@ -53,9 +59,11 @@ type Server struct {
 	syncOnce sync.Once
 }
 
-// New builds a server on the project's registry and store; d supplies the
-// artifact store (capture), clock, logger and Prometheus registry.
-func New(cfg Config, reg *registry.Service, st store.Store, d serve.Deps) (*Server, error) {
+// New builds a server on the project's registry, store and monitor (ground
+// truth: POST /endpoints/{name}/feedback; nil leaves that route out); d
+// supplies the artifact store (capture), clock, logger and Prometheus
+// registry.
+func New(cfg Config, reg *registry.Service, st store.Store, mon *monitor.Service, d serve.Deps) (*Server, error) {
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
 	}
@@ -72,12 +80,81 @@ func New(cfg Config, reg *registry.Service, st store.Store, d serve.Deps) (*Serv
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, reg: reg, store: st, srv: srv, log: d.Log.With("component", "server"), clock: d.Clock,
+	return &Server{cfg: cfg, reg: reg, mon: mon, store: st, srv: srv, log: d.Log.With("component", "server"), clock: d.Clock,
 		gens: map[string]int64{}, synced: make(chan struct{})}, nil
 }
 
-// Handler returns the HTTP handler (every protocol, /metrics, /ping).
-func (s *Server) Handler() http.Handler { return s.srv.Handler() }
+// Handler returns the HTTP handler: every protocol, /metrics, /ping, and
+// POST /endpoints/{name}/feedback.
+func (s *Server) Handler() http.Handler {
+	if s.mon == nil {
+		return s.srv.Handler()
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /endpoints/{name}/feedback", s.feedback)
+	mux.Handle("/", s.srv.Handler())
+	return mux
+}
+
+// feedback records ground truth: {"inference_id": ..., "label": ...}, an
+// array of such objects, or {"labels": [...]}.
+func (s *Server) feedback(w http.ResponseWriter, r *http.Request) {
+	limit := s.cfg.Serve.WithDefaults().MaxBodyBytes
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", limit))
+		return
+	}
+	var labels []monitor.LabelIn
+	trimmed := bytes.TrimSpace(body)
+	switch {
+	case len(trimmed) > 0 && trimmed[0] == '[':
+		err = json.Unmarshal(trimmed, &labels)
+	default:
+		var obj struct {
+			Labels []monitor.LabelIn `json:"labels"`
+			monitor.LabelIn
+		}
+		if err = json.Unmarshal(trimmed, &obj); err == nil {
+			if obj.Labels != nil {
+				labels = obj.Labels
+			} else {
+				labels = []monitor.LabelIn{obj.LabelIn}
+			}
+		}
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "malformed feedback JSON: "+err.Error())
+		return
+	}
+	// Predictions answered just before are still in the capture queue:
+	// write them out so that their inference ids are found.
+	if err := s.srv.FlushCapture(r.Context()); err != nil {
+		writeError(w, http.StatusServiceUnavailable, "feedback: "+err.Error())
+		return
+	}
+	res, err := s.mon.AddFeedback(r.Context(), r.PathValue("name"), labels)
+	switch {
+	case fault.Is(err, fault.KindNotFound):
+		writeError(w, http.StatusNotFound, err.Error())
+		return
+	case fault.Is(err, fault.KindInvalid):
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	case err != nil:
+		s.log.ErrorContext(r.Context(), "feedback", "err", err)
+		writeError(w, http.StatusInternalServerError, "feedback: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(res)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(map[string]string{"error": msg})
+}
 
 // Serving returns the endpoints being served.
 func (s *Server) Serving() []serve.Endpoint { return s.srv.Endpoints() }
@@ -143,7 +220,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		s.log.ErrorContext(ctx, "initial sync", "err", err)
 	}
 	hs := &http.Server{
-		Handler:           s.srv.Handler(),
+		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       s.cfg.Serve.WithDefaults().Timeout + 10*time.Second,
 		IdleTimeout:       2 * time.Minute,

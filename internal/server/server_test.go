@@ -22,10 +22,12 @@ import (
 	"github.com/mlcycle/mlcycle/internal/catalog"
 	"github.com/mlcycle/mlcycle/internal/catalog/catalogtest"
 	"github.com/mlcycle/mlcycle/internal/cli"
+	"github.com/mlcycle/mlcycle/internal/monitor"
 	"github.com/mlcycle/mlcycle/internal/registry"
 	"github.com/mlcycle/mlcycle/internal/serve"
 	"github.com/mlcycle/mlcycle/internal/server"
 	"github.com/mlcycle/mlcycle/internal/train"
+	"github.com/mlcycle/mlcycle/ml/metrics"
 	"github.com/mlcycle/mlcycle/predict"
 )
 
@@ -49,7 +51,7 @@ func trainVersion(t *testing.T, a *app.App, depth string) {
 
 // holdout returns the holdout rows as JSON records (numbers as numbers,
 // empty fields left out) and the CSV text without the target.
-func holdout(t *testing.T, n int) ([]map[string]any, string) {
+func holdout(t *testing.T, n int) ([]map[string]any, string, []string) {
 	t.Helper()
 	f, err := os.Open(filepath.Join(catalogtest.Testdata(), "eval", "credit_holdout.csv"))
 	if err != nil {
@@ -62,6 +64,7 @@ func holdout(t *testing.T, n int) ([]map[string]any, string) {
 	}
 	head := rows[0]
 	var recs []map[string]any
+	var labels []string
 	var b strings.Builder
 	w := csv.NewWriter(&b)
 	w.Write(head[1:])
@@ -78,10 +81,11 @@ func holdout(t *testing.T, n int) ([]map[string]any, string) {
 			}
 		}
 		recs = append(recs, rec)
+		labels = append(labels, r[0])
 		w.Write(r[1:])
 	}
 	w.Flush()
-	return recs, b.String()
+	return recs, b.String(), labels
 }
 
 type response struct {
@@ -122,7 +126,7 @@ func TestServerEndToEnd(t *testing.T) {
 	if _, err := a.Registry.Deploy(ctx, "credit@1", "credit", registry.DeployOpts{Actor: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	s, err := server.New(server.Config{Poll: 50 * time.Millisecond}, a.Registry, a.Store, serve.Deps{Blob: a.Blob})
+	s, err := server.New(server.Config{Poll: 50 * time.Millisecond}, a.Registry, a.Store, a.Monitor, serve.Deps{Blob: a.Blob})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +143,7 @@ func TestServerEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, csvText := holdout(t, 50)
+	recs, csvText, truth := holdout(t, 50)
 	f, err := predict.FrameFromRecords(res.Model.Schema(), recs)
 	if err != nil {
 		t.Fatal(err)
@@ -174,6 +178,38 @@ func TestServerEndToEnd(t *testing.T) {
 	body, _ := json.Marshal(map[string]any{"instances": recs})
 	code, b := post(t, base+"/endpoints/credit/invocations", "application/json", string(body))
 	check("invocations JSON", code, b)
+
+	// Ground truth for those 50 predictions, an unknown id, a duplicate
+	// and a label that is no class.
+	var first response
+	if err := json.Unmarshal(b, &first); err != nil {
+		t.Fatal(err)
+	}
+	var fb []map[string]any
+	for i, p := range first.Predictions {
+		fb = append(fb, map[string]any{"inference_id": p.InferenceID, "label": truth[i]})
+	}
+	fb = append(fb, map[string]any{"inference_id": "0190d9a0-0000-7000-8000-000000000000", "label": "good"},
+		map[string]any{"inference_id": first.Predictions[0].InferenceID, "label": "good"},
+		map[string]any{"inference_id": "not-an-id", "label": "good"})
+	fbBody, _ := json.Marshal(map[string]any{"labels": fb})
+	code, b = post(t, base+"/endpoints/credit/feedback", "application/json", string(fbBody))
+	var fres struct {
+		Accepted   int      `json:"accepted"`
+		Duplicates []string `json:"duplicates"`
+		Unknown    []string `json:"unknown"`
+		Invalid    []struct{ InferenceID, Reason string }
+	}
+	if err := json.Unmarshal(b, &fres); code != 200 || err != nil || fres.Accepted != 50 || len(fres.Unknown) != 1 || len(fres.Duplicates) != 1 || len(fres.Invalid) != 1 {
+		t.Fatalf("feedback: %d %v %+v %s", code, err, fres, b)
+	}
+	code, b = post(t, base+"/endpoints/credit/feedback", "application/json", string(fbBody))
+	if err := json.Unmarshal(b, &fres); code != 200 || err != nil || fres.Accepted != 0 || len(fres.Duplicates) != 51 {
+		t.Fatalf("feedback again: %d %v %+v", code, err, fres)
+	}
+	if code, b := post(t, base+"/endpoints/nope/feedback", "application/json", string(fbBody)); code != 404 {
+		t.Errorf("feedback to an unknown endpoint: %d %s", code, b)
+	}
 	code, b = post(t, base+"/endpoints/credit/invocations", "text/csv", csvText)
 	check("invocations CSV", code, b)
 	code, b = post(t, base+"/v1/models/credit:predict", "application/json", string(body))
@@ -315,6 +351,27 @@ func TestServerEndToEnd(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("shutdown: %v", err)
+	}
+	// The labelled predictions give the window's quality: ROC-AUC of the
+	// 50 rows equals scikit-learn's definition on the in-process scores.
+	mr, err := a.Monitor.Run(context.Background(), monitor.RunOptions{Endpoint: "credit", Since: time.Now().Add(-30 * time.Minute), Window: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	yt := make([]int, 50)
+	sc := make([]float64, 50)
+	for i := range 50 {
+		if truth[i] == "bad" {
+			yt[i] = 1
+		}
+		sc[i] = want.Score(i)
+	}
+	auc, err := metrics.ROCAUC(yt, sc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mr.Quality.Labels != 50 || mr.Quality.Metrics["roc_auc"] != auc || mr.Quality.Training["roc_auc"] == 0 {
+		t.Errorf("monitor quality: %d labels, roc_auc %v (want %v), training %v", mr.Quality.Labels, mr.Quality.Metrics["roc_auc"], auc, mr.Quality.Training["roc_auc"])
 	}
 	keys, err := a.Blob.List(context.Background(), "capture/credit/")
 	if err != nil || len(keys) == 0 {

@@ -257,10 +257,34 @@ type Runs interface {
 	ListRuns(ctx context.Context, f RunFilter) ([]Run, error)
 }
 
+// Label is the ground truth of one served prediction.
+type Label struct {
+	InferenceID string
+	// Value is the label as text: the class label, or the value of a
+	// regression target in shortest float form.
+	Value string
+	// PredictedAt is when the prediction was made (from the inference id
+	// and capture); ReceivedAt when the label arrived.
+	PredictedAt time.Time
+	ReceivedAt  time.Time
+}
+
+// Feedback is the ground-truth part of the metadata store.
+type Feedback interface {
+	// AddLabels records labels of endpoint's predictions in one
+	// transaction. A label whose inference id already has one is not
+	// recorded again: its id is returned in duplicates.
+	AddLabels(ctx context.Context, endpoint string, labels []Label) (added int, duplicates []string, err error)
+	// Labels returns endpoint's labels of predictions made in [from, to),
+	// ordered by prediction time.
+	Labels(ctx context.Context, endpoint string, from, to time.Time) ([]Label, error)
+}
+
 // Store is a metadata store. Close releases its connections.
 type Store interface {
 	Catalog
 	Runs
+	Feedback
 	Registry
 	// Driver names the driver: "sqlite" or "postgres".
 	Driver() string

@@ -156,6 +156,8 @@ func uniqueViolation(err error) (string, bool) {
 		return sqlstore.ConstraintModelVersion, true
 	case strings.Contains(msg, "model_versions.model_id, model_versions.run_id"):
 		return sqlstore.ConstraintModelRun, true
+	case strings.Contains(msg, "feedback.endpoint, feedback.inference_id"):
+		return sqlstore.ConstraintFeedback, true
 	}
 	return msg, true
 }

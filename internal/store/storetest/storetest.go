@@ -77,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Runs", testRuns},
 		{"RunErrors", testRunErrors},
 		{"ConcurrentRuns", testConcurrentRuns},
+		{"Feedback", testFeedback},
 		{"Registry", testRegistry},
 		{"Endpoints", testEndpoints},
 		{"ConcurrentRegister", testConcurrentRegister},

@@ -1,0 +1,88 @@
+package storetest
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mlcycle/mlcycle/internal/fault"
+	"github.com/mlcycle/mlcycle/internal/store"
+)
+
+func testFeedback(t *testing.T, open func(t *testing.T) store.Store) {
+	ctx := t.Context()
+	s := open(t)
+	at := func(m int) time.Time { return created.Add(time.Duration(m) * time.Minute) }
+	labels := []store.Label{
+		{InferenceID: "a", Value: "yes", PredictedAt: at(1), ReceivedAt: at(60)},
+		{InferenceID: "b", Value: "no", PredictedAt: at(2), ReceivedAt: at(60)},
+		{InferenceID: "c", Value: "3.25", PredictedAt: at(90), ReceivedAt: at(120)},
+	}
+	added, dups, err := s.AddLabels(ctx, "churn", labels)
+	if err != nil || added != 3 || len(dups) != 0 {
+		t.Fatalf("AddLabels = %d, %v, %v; want 3 added", added, dups, err)
+	}
+	// Again, with one new label: the others are duplicates, not recorded twice.
+	added, dups, err = s.AddLabels(ctx, "churn", append(slices.Clone(labels[:2]), store.Label{InferenceID: "d", Value: "yes", PredictedAt: at(3), ReceivedAt: at(61)}))
+	if err != nil || added != 1 || !slices.Equal(dups, []string{"a", "b"}) {
+		t.Fatalf("AddLabels again = %d, %v, %v; want 1 added, duplicates a, b", added, dups, err)
+	}
+	// Another endpoint's ids are separate.
+	if added, _, err := s.AddLabels(ctx, "other", labels[:1]); err != nil || added != 1 {
+		t.Fatalf("AddLabels(other) = %d, %v", added, err)
+	}
+	got, err := s.Labels(ctx, "churn", at(0), at(60))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, l := range got {
+		ids = append(ids, l.InferenceID)
+	}
+	if !slices.Equal(ids, []string{"a", "b", "d"}) || got[0].Value != "yes" || !got[0].PredictedAt.Equal(at(1).Truncate(time.Microsecond)) || !got[0].ReceivedAt.Equal(at(60).Truncate(time.Microsecond)) {
+		t.Errorf("Labels(0..60) = %+v", got)
+	}
+	if got, _ := s.Labels(ctx, "churn", at(60), at(200)); len(got) != 1 || got[0].Value != "3.25" {
+		t.Errorf("Labels(60..200) = %+v", got)
+	}
+	for _, bad := range [][]store.Label{
+		{{InferenceID: "", Value: "x", PredictedAt: at(1), ReceivedAt: at(1)}},
+		{{InferenceID: "e", Value: "x", PredictedAt: at(1), ReceivedAt: at(1)}, {InferenceID: "e", Value: "y", PredictedAt: at(1), ReceivedAt: at(1)}},
+	} {
+		if _, _, err := s.AddLabels(ctx, "churn", bad); !fault.Is(err, fault.KindInvalid) {
+			t.Errorf("AddLabels(%+v) error = %v, want KindInvalid", bad, err)
+		}
+	}
+	// Concurrent writers of the same ids: each id recorded once.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	total := 0
+	for range 4 {
+		wg.Go(func() {
+			var ls []store.Label
+			for i := range 10 {
+				ls = append(ls, store.Label{InferenceID: fmt.Sprintf("x%d", i), Value: "1", PredictedAt: at(5), ReceivedAt: at(6)})
+			}
+			for {
+				n, _, err := s.AddLabels(ctx, "conc", ls)
+				if fault.Is(err, fault.KindConflict) {
+					continue // a concurrent writer won an insert: retry
+				}
+				if err != nil {
+					t.Errorf("concurrent AddLabels: %v", err)
+					return
+				}
+				mu.Lock()
+				total += n
+				mu.Unlock()
+				return
+			}
+		})
+	}
+	wg.Wait()
+	if total != 10 {
+		t.Errorf("concurrent writers added %d labels in all, want 10", total)
+	}
+}
