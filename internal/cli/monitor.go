@@ -27,7 +27,7 @@ drift per feature (KS, PSI, Wasserstein, Jensen-Shannon, chi-square,
 L-infinity; docs/drift.md).`,
 		Args: exactArgs(0),
 	}
-	cmd.AddCommand(newMonitorBaselineCmd(st), newMonitorRunCmd(st))
+	cmd.AddCommand(newMonitorBaselineCmd(st), newMonitorRunCmd(st), newMonitorScheduleCmd(st), newMonitorSchedulesCmd(st))
 	return cmd
 }
 
@@ -168,4 +168,80 @@ func printMonitor(st *state, r *monitor.Result) {
 			fmt.Fprintf(w, "  %s %s: %s\n", v.Feature, v.Kind, v.Reason)
 		}
 	}
+}
+
+func newMonitorScheduleCmd(st *state) *cobra.Command {
+	var every time.Duration
+	cmd := &cobra.Command{
+		Use:   "schedule ENDPOINT --every 15m",
+		Short: "Run monitor runs of an endpoint on a schedule inside mlcycle server",
+		Long: `Store a schedule: a running mlcycle server starts a monitor run of the endpoint
+whenever its last one started at least --every ago, over the window of that
+length that ends then, and exports the results as Prometheus gauges
+(mlcycle_monitor_*). --every 0 removes the schedule.`,
+		Example: "  mlcycle monitor schedule churn --every 15m\n  mlcycle monitor schedule churn --every 0",
+		Args:    exactArgs(1, "ENDPOINT"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("every") {
+				return usagef("monitor schedule needs --every (0 removes the schedule)")
+			}
+			a, err := st.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if _, err := a.Store.Endpoint(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			if err := a.Store.SetSchedule(cmd.Context(), args[0], every, time.Now()); err != nil {
+				return err
+			}
+			if st.json {
+				return writeJSON(st.env.Stdout, map[string]any{"endpoint": args[0], "every_seconds": every.Seconds()})
+			}
+			if every == 0 {
+				fmt.Fprintf(st.env.Stdout, "monitor schedule of %s removed\n", args[0])
+			} else {
+				fmt.Fprintf(st.env.Stdout, "%s is monitored every %v by mlcycle server\n", args[0], every)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().DurationVar(&every, "every", 0, "interval between monitor runs (at least 1s; 0 removes the schedule)")
+	st.jsonFlag(cmd)
+	return cmd
+}
+
+func newMonitorSchedulesCmd(st *state) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "schedules",
+		Short: "List monitor schedules",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := st.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			scs, err := a.Store.MonitorSchedules(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if st.json {
+				out := []map[string]any{}
+				for _, sc := range scs {
+					out = append(out, map[string]any{"endpoint": sc.Endpoint, "every_seconds": sc.Every.Seconds(), "updated_at": sc.UpdatedAt})
+				}
+				return writeJSON(st.env.Stdout, out)
+			}
+			tw := table(st.env.Stdout)
+			fmt.Fprintln(tw, "ENDPOINT\tEVERY\tSET")
+			for _, sc := range scs {
+				fmt.Fprintf(tw, "%s\t%v\t%s\n", sc.Endpoint, sc.Every, sc.UpdatedAt.Local().Format(time.RFC3339))
+			}
+			return tw.Flush()
+		},
+	}
+	st.jsonFlag(cmd)
+	return cmd
 }

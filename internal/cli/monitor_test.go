@@ -38,11 +38,22 @@ func TestMonitorCommands(t *testing.T) {
 			t.Errorf("monitor run output lacks %q:\n%s", w, out)
 		}
 	}
+	mustRun(t, proj, nil, "monitor", "schedule", "credit", "--every", "15m")
+	if out := mustRun(t, proj, nil, "monitor", "schedules"); !strings.Contains(out, "credit") || !strings.Contains(out, "15m0s") {
+		t.Errorf("monitor schedules:\n%s", out)
+	}
+	mustRun(t, proj, nil, "monitor", "schedule", "credit", "--every", "0")
+	if out := mustRun(t, proj, nil, "monitor", "schedules", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Errorf("monitor schedules after removal: %s", out)
+	}
 	for _, tc := range []struct {
 		args []string
 		code int
 		want string
 	}{
+		{[]string{"monitor", "schedule", "nope", "--every", "1m"}, 1, `endpoint "nope"`},
+		{[]string{"monitor", "schedule", "credit"}, 2, "needs --every"},
+		{[]string{"monitor", "schedule", "credit", "--every", "10ms"}, 1, "at least 1s"},
 		{[]string{"monitor", "run", "nope"}, 1, `endpoint "nope"`},
 		{[]string{"monitor", "run", "credit", "--since", "yesterday"}, 2, "RFC 3339"},
 		{[]string{"monitor", "baseline", "credit@9", "--data", "credit_holdout"}, 1, "credit@9"},

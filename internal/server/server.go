@@ -27,6 +27,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/mlcycle/mlcycle/internal/clock"
 	"github.com/mlcycle/mlcycle/internal/fault"
 	"github.com/mlcycle/mlcycle/internal/monitor"
@@ -57,6 +60,11 @@ type Server struct {
 	gens     map[string]int64
 	synced   chan struct{}
 	syncOnce sync.Once
+	// Scheduled monitor runs: their gauges, the endpoints with a run in
+	// flight, and the runs to wait for on shutdown.
+	mm         *monitorMetrics
+	monitoring map[string]bool
+	wg         sync.WaitGroup
 }
 
 // New builds a server on the project's registry, store and monitor (ground
@@ -76,12 +84,21 @@ func New(cfg Config, reg *registry.Service, st store.Store, mon *monitor.Service
 	if d.Clock == nil {
 		d.Clock = clock.Real{}
 	}
+	if d.Registry == nil {
+		r := prometheus.NewRegistry()
+		r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		d.Registry = r
+	}
 	srv, err := serve.New(cfg.Serve, d)
 	if err != nil {
 		return nil, err
 	}
+	mm, err := newMonitorMetrics(d.Registry)
+	if err != nil {
+		return nil, err
+	}
 	return &Server{cfg: cfg, reg: reg, mon: mon, store: st, srv: srv, log: d.Log.With("component", "server"), clock: d.Clock,
-		gens: map[string]int64{}, synced: make(chan struct{})}, nil
+		gens: map[string]int64{}, synced: make(chan struct{}), mm: mm, monitoring: map[string]bool{}}, nil
 }
 
 // Handler returns the HTTP handler: every protocol, /metrics, /ping, and
@@ -240,11 +257,13 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 			if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
 				s.log.WarnContext(ctx, "sync", "err", err)
 			}
+			s.runSchedules(ctx)
 		case <-ctx.Done():
 			s.log.Info("shutting down: draining in-flight requests")
 			sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 			defer cancel()
 			err := hs.Shutdown(sctx)
+			s.wg.Wait() // scheduled monitor runs end with ctx
 			if cerr := s.srv.Close(sctx); err == nil {
 				err = cerr
 			}

@@ -338,6 +338,29 @@ func TestServerEndToEnd(t *testing.T) {
 		t.Errorf("serving %+v after the deploy", eps)
 	}
 
+	// A monitor schedule: the server runs monitor runs and exports gauges.
+	if err := a.Store.SetSchedule(ctx, "credit", time.Hour, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var gauges string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if gauges = string(b); strings.Contains(gauges, `mlcycle_monitor_last_run_timestamp_seconds{endpoint="credit"}`) {
+			break
+		}
+	}
+	t.Logf("monitor gauges:\n%s", grepLines(gauges, "mlcycle_monitor_"))
+	for _, w := range []string{`mlcycle_monitor_records{endpoint="credit"}`, `mlcycle_monitor_drift_score{endpoint="credit",feature="income",method="psi"}`, `mlcycle_monitor_violations{endpoint="credit"}`} {
+		if !strings.Contains(gauges, w) {
+			t.Errorf("metrics lack %s after a scheduled monitor run", w)
+		}
+	}
+
 	// Metrics name the endpoint; shutdown drains and flushes capture.
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
@@ -377,4 +400,14 @@ func TestServerEndToEnd(t *testing.T) {
 	if err != nil || len(keys) == 0 {
 		t.Fatalf("captured objects: %v %v", keys, err)
 	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -280,11 +280,28 @@ type Feedback interface {
 	Labels(ctx context.Context, endpoint string, from, to time.Time) ([]Label, error)
 }
 
+// Schedule says how often the server runs a monitor run of an endpoint.
+type Schedule struct {
+	Endpoint  string
+	Every     time.Duration
+	UpdatedAt time.Time
+}
+
+// Schedules is the monitor-schedule part of the metadata store.
+type Schedules interface {
+	// SetSchedule creates or replaces endpoint's schedule; every 0
+	// removes it.
+	SetSchedule(ctx context.Context, endpoint string, every time.Duration, at time.Time) error
+	// MonitorSchedules lists the schedules by endpoint.
+	MonitorSchedules(ctx context.Context) ([]Schedule, error)
+}
+
 // Store is a metadata store. Close releases its connections.
 type Store interface {
 	Catalog
 	Runs
 	Feedback
+	Schedules
 	Registry
 	// Driver names the driver: "sqlite" or "postgres".
 	Driver() string

@@ -86,3 +86,32 @@ func testFeedback(t *testing.T, open func(t *testing.T) store.Store) {
 		t.Errorf("concurrent writers added %d labels in all, want 10", total)
 	}
 }
+
+func testSchedules(t *testing.T, open func(t *testing.T) store.Store) {
+	ctx := t.Context()
+	s := open(t)
+	if err := s.SetSchedule(ctx, "churn", 15*time.Minute, created); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetSchedule(ctx, "alpha", time.Hour, created); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetSchedule(ctx, "churn", 5*time.Minute, created.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.MonitorSchedules(ctx)
+	if err != nil || len(got) != 2 || got[0].Endpoint != "alpha" || got[1].Every != 5*time.Minute || !got[1].UpdatedAt.Equal(created.Add(time.Minute).Truncate(time.Microsecond)) {
+		t.Fatalf("MonitorSchedules = %+v, %v", got, err)
+	}
+	if err := s.SetSchedule(ctx, "alpha", 0, created); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.MonitorSchedules(ctx); len(got) != 1 || got[0].Endpoint != "churn" {
+		t.Errorf("after removing alpha: %+v", got)
+	}
+	for _, every := range []time.Duration{-time.Second, time.Millisecond} {
+		if err := s.SetSchedule(ctx, "x", every, created); !fault.Is(err, fault.KindInvalid) {
+			t.Errorf("SetSchedule(every %v) error = %v, want KindInvalid", every, err)
+		}
+	}
+}

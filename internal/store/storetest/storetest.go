@@ -78,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RunErrors", testRunErrors},
 		{"ConcurrentRuns", testConcurrentRuns},
 		{"Feedback", testFeedback},
+		{"Schedules", testSchedules},
 		{"Registry", testRegistry},
 		{"Endpoints", testEndpoints},
 		{"ConcurrentRegister", testConcurrentRegister},
