@@ -38,6 +38,21 @@ func TestMonitorCommands(t *testing.T) {
 			t.Errorf("monitor run output lacks %q:\n%s", w, out)
 		}
 	}
+	mustRun(t, proj, nil, "alarm", "create", "credit-drift", "--endpoint", "credit", "--metric", "drifted", "--op", ">", "--threshold", "0")
+	out = mustRun(t, proj, nil, "monitor", "run", "credit", "--json")
+	if !strings.Contains(out, `"state": "OK"`) {
+		t.Errorf("monitor run with an alarm:\n%s", out)
+	}
+	if out := mustRun(t, proj, nil, "alarm", "list"); !strings.Contains(out, "credit-drift") || !strings.Contains(out, "OK") || !strings.Contains(out, "drifted > 0, 1 of 1") {
+		t.Errorf("alarm list:\n%s", out)
+	}
+	if out := mustRun(t, proj, nil, "alarm", "history", "credit-drift"); !strings.Contains(out, "OK") || !strings.Contains(out, "in 0 of the last 1") {
+		t.Errorf("alarm history:\n%s", out)
+	}
+	if code, out, errs := run(t, proj, nil, "alarm", "create", "x", "--endpoint", "credit", "--metric", "speed", "--m", "3"); code != 1 || !strings.Contains(out+errs, `metric "speed"`) || !strings.Contains(out+errs, "m=3 of n=1") {
+		t.Errorf("alarm create with a bad spec: %d %s%s", code, out, errs)
+	}
+	mustRun(t, proj, nil, "alarm", "delete", "credit-drift")
 	mustRun(t, proj, nil, "monitor", "schedule", "credit", "--every", "15m")
 	if out := mustRun(t, proj, nil, "monitor", "schedules"); !strings.Contains(out, "credit") || !strings.Contains(out, "15m0s") {
 		t.Errorf("monitor schedules:\n%s", out)

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,6 +118,21 @@ func TestMonitorRun(t *testing.T) {
 	}
 
 	m := &monitor.Service{Store: a.Store, Blob: a.Blob, Registry: a.Registry, Clock: clk}
+	// An alarm on drifted features, 1 of the last 1 runs, with a webhook.
+	var mu sync.Mutex
+	var notices []monitor.AlarmNotice
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n monitor.AlarmNotice
+		json.NewDecoder(r.Body).Decode(&n)
+		mu.Lock()
+		notices = append(notices, n)
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	spec, _ := json.Marshal(monitor.AlarmSpec{Metric: "drifted", Op: ">", Threshold: 0, M: 1, N: 1, Webhook: hook.URL})
+	if _, err := a.Store.PutAlarm(ctx, "credit-drift", "credit", spec, t0); err != nil {
+		t.Fatal(err)
+	}
 	before, err := m.Run(ctx, monitor.RunOptions{Endpoint: "credit", Since: t0})
 	if err != nil {
 		t.Fatal(err)
@@ -139,6 +155,27 @@ func TestMonitorRun(t *testing.T) {
 	if !kinds["home/outside_domain"] || !kinds["income/out_of_range"] {
 		t.Errorf("shifted window violations: %v", kinds)
 	}
+	// The alarm went OK after the holdout window and ALARM after the
+	// shifted one; the webhook heard both changes.
+	if len(before.Alarms) != 1 || before.Alarms[0].State != store.AlarmOK || len(after.Alarms) != 1 || after.Alarms[0].State != store.AlarmAlarm || !after.Alarms[0].Changed {
+		t.Errorf("alarm states: %+v then %+v", before.Alarms, after.Alarms)
+	}
+	mu.Lock()
+	if len(notices) != 2 || notices[0].State != store.AlarmOK || notices[1].State != store.AlarmAlarm || notices[1].Endpoint != "credit" || notices[1].MonitorRun != after.Run {
+		t.Errorf("webhook notices: %+v", notices)
+	}
+	mu.Unlock()
+	hist, err := a.Store.AlarmHistory(ctx, "credit-drift")
+	if err != nil || len(hist) != 2 {
+		t.Errorf("alarm history: %+v %v", hist, err)
+	}
+	for _, bad := range []monitor.AlarmSpec{{Metric: "speed", Op: "!", M: 2, N: 1}, {Metric: "score:x", Op: ">", M: 1, N: 1, Webhook: "ftp://x"}} {
+		err := bad.Validate()
+		if err == nil || !strings.Contains(err.Error(), "metric") {
+			t.Errorf("Validate(%+v) = %v", bad, err)
+		}
+	}
+
 	// An empty window has no records: insufficient data, no drift.
 	empty, err := m.Run(ctx, monitor.RunOptions{Endpoint: "credit", Since: t0.Add(-5 * time.Hour)})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -46,6 +47,15 @@ type Service struct {
 	Registry *registry.Service
 	Clock    clock.Clock  // default clock.Real
 	Log      *slog.Logger // default: discard
+	// HTTP sends alarm notices; default a client with a 5 s timeout.
+	HTTP *http.Client
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
 }
 
 // RunOptions select the captured records a monitor run reads.
@@ -79,6 +89,8 @@ type Result struct {
 	// Quality is the model's quality on the window's labelled rows
 	// (ground truth from feedback), beside its training-time values.
 	Quality Quality `json:"quality"`
+	// Alarms are the endpoint's alarms after this run.
+	Alarms []AlarmStatus `json:"alarms,omitempty"`
 }
 
 // Quality compares the metrics of labelled captured predictions with the
@@ -152,7 +164,13 @@ func (s *Service) Run(ctx context.Context, o RunOptions) (*Result, error) {
 	if r.Quality, err = s.quality(ctx, res.Model, ep.Name, recs, from, to); err != nil {
 		return nil, err
 	}
-	return r, s.record(ctx, r)
+	if err := s.record(ctx, r); err != nil {
+		return nil, err
+	}
+	if r.Alarms, err = s.evaluateAlarms(ctx, r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // record stores the result and records the monitor run.

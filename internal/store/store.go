@@ -296,12 +296,54 @@ type Schedules interface {
 	MonitorSchedules(ctx context.Context) ([]Schedule, error)
 }
 
+// Alarm states.
+const (
+	AlarmOK               = "OK"
+	AlarmAlarm            = "ALARM"
+	AlarmInsufficientData = "INSUFFICIENT_DATA"
+)
+
+// Alarm is a stored alarm: its definition (Spec, JSON, opaque to the
+// store) and current state.
+type Alarm struct {
+	Name      string
+	Endpoint  string
+	Spec      []byte
+	State     string
+	UpdatedAt time.Time
+}
+
+// AlarmEvent is one state change of an alarm.
+type AlarmEvent struct {
+	Alarm  string
+	State  string
+	Reason string
+	At     time.Time
+}
+
+// Alarms is the alarm part of the metadata store.
+type Alarms interface {
+	// PutAlarm creates or replaces an alarm's definition; a new alarm
+	// starts in AlarmInsufficientData.
+	PutAlarm(ctx context.Context, name, endpoint string, spec []byte, at time.Time) (Alarm, error)
+	// DeleteAlarm removes an alarm and its history.
+	DeleteAlarm(ctx context.Context, name string) error
+	// ListAlarms lists alarms by name; endpoint "" lists all.
+	ListAlarms(ctx context.Context, endpoint string) ([]Alarm, error)
+	// SetAlarmState records a state change (an event) when state differs
+	// from the current one, and reports whether it changed.
+	SetAlarmState(ctx context.Context, name, state, reason string, at time.Time) (changed bool, err error)
+	// AlarmHistory lists an alarm's state changes, oldest first.
+	AlarmHistory(ctx context.Context, name string) ([]AlarmEvent, error)
+}
+
 // Store is a metadata store. Close releases its connections.
 type Store interface {
 	Catalog
 	Runs
 	Feedback
 	Schedules
+	Alarms
 	Registry
 	// Driver names the driver: "sqlite" or "postgres".
 	Driver() string

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -113,5 +114,45 @@ func testSchedules(t *testing.T, open func(t *testing.T) store.Store) {
 		if err := s.SetSchedule(ctx, "x", every, created); !fault.Is(err, fault.KindInvalid) {
 			t.Errorf("SetSchedule(every %v) error = %v, want KindInvalid", every, err)
 		}
+	}
+}
+
+func testAlarms(t *testing.T, open func(t *testing.T) store.Store) {
+	ctx := t.Context()
+	s := open(t)
+	a, err := s.PutAlarm(ctx, "drift", "churn", []byte(`{"metric": "drifted", "gt": 0}`), created)
+	if err != nil || a.State != store.AlarmInsufficientData || a.Endpoint != "churn" {
+		t.Fatalf("PutAlarm = %+v, %v", a, err)
+	}
+	if _, err := s.PutAlarm(ctx, "q", "other", []byte(`{}`), created); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PutAlarm(ctx, "bad", "churn", []byte(`{`), created); !fault.Is(err, fault.KindInvalid) {
+		t.Errorf("PutAlarm(bad JSON) = %v", err)
+	}
+	for i, st := range []string{store.AlarmOK, store.AlarmOK, store.AlarmAlarm, store.AlarmOK} {
+		changed, err := s.SetAlarmState(ctx, "drift", st, fmt.Sprintf("run %d", i), created.Add(time.Duration(i)*time.Minute))
+		if err != nil || changed != (i != 1) {
+			t.Fatalf("SetAlarmState %d %s = %v, %v", i, st, changed, err)
+		}
+	}
+	h, err := s.AlarmHistory(ctx, "drift")
+	if err != nil || len(h) != 3 || h[1].State != store.AlarmAlarm || h[1].Reason != "run 2" {
+		t.Fatalf("AlarmHistory = %+v, %v", h, err)
+	}
+	if as, _ := s.ListAlarms(ctx, "churn"); len(as) != 1 || as[0].State != store.AlarmOK {
+		t.Errorf("ListAlarms(churn) = %+v", as)
+	}
+	if _, err := s.SetAlarmState(ctx, "nope", store.AlarmOK, "", created); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("SetAlarmState(nope) = %v", err)
+	}
+	if _, err := s.SetAlarmState(ctx, "drift", "RED", "", created); !fault.Is(err, fault.KindInvalid) {
+		t.Errorf("SetAlarmState(RED) = %v", err)
+	}
+	if err := s.DeleteAlarm(ctx, "drift"); err != nil {
+		t.Fatal(err)
+	}
+	if as, _ := s.ListAlarms(ctx, ""); len(as) != 1 || as[0].Name != "q" {
+		t.Errorf("after delete: %+v", as)
 	}
 }

@@ -79,6 +79,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentRuns", testConcurrentRuns},
 		{"Feedback", testFeedback},
 		{"Schedules", testSchedules},
+		{"Alarms", testAlarms},
 		{"Registry", testRegistry},
 		{"Endpoints", testEndpoints},
 		{"ConcurrentRegister", testConcurrentRegister},

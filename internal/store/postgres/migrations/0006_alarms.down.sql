@@ -1,0 +1,2 @@
+DROP TABLE alarm_events;
+DROP TABLE alarms;
