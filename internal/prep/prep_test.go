@@ -174,6 +174,12 @@ func TestSteps(t *testing.T) {
 	if _, err := a.Catalog.Add(ctx, src, catalog.AddOpts{Name: "s"}); err != nil {
 		t.Fatal(err)
 	}
+	// More rows for union: x arrives as text, s is absent.
+	more := filepath.Join(dir, "more.csv")
+	os.WriteFile(more, []byte("id,g,x\n7,d,70\n8,a,\n"), 0o644)
+	if _, err := a.Catalog.Add(ctx, more, catalog.AddOpts{Name: "more", IngestOpts: dataengine.IngestOpts{Types: map[string]string{"x": "text"}}}); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, recipe string
 		want         string // rows as printed
@@ -196,6 +202,19 @@ func TestSteps(t *testing.T) {
 		{"derive replaces", "- derive: {name: x, expr: \"coalesce(x, 0)\"}\n- select: [x]", "[[10] [0] [30] [30] [50] [60]]"},
 		{"sql", "- sql: \"SELECT g, count(*) AS n FROM input GROUP BY g ORDER BY g\"", "[[a 3] [b 2] [c 1]]"},
 		{"sample n", "- sample: {n: 2, seed: 1}\n- select: [id]", ""},
+		{"union", "- union: {dataset: more}\n- select: [id, g, x, s]", "[[1 a 10 p] [2 b <nil> q] [3 a 30 <nil>] [3 a 30 <nil>] [5 c 50 r] [6 b 60 s] [7 d 70 <nil>] [8 a <nil> <nil>]]"},
+		{"union then filter", "- union: {dataset: more}\n- filter: \"id > 5\"\n- select: [id]", "[[6] [7] [8]]"},
+	}
+	// A union whose dataset has a column the input lacks is refused.
+	wide := filepath.Join(dir, "wide.csv")
+	os.WriteFile(wide, []byte("id,zz\n9,1\n"), 0o644)
+	if _, err := a.Catalog.Add(ctx, wide, catalog.AddOpts{Name: "wide"}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := prep.Parse([]byte("- union: {dataset: wide}")); err != nil {
+		t.Fatal(err)
+	} else if _, err := prep.Run(ctx, a.Catalog, "s", r, "bad_union"); err == nil || !strings.Contains(err.Error(), "steps[0].union.dataset: wide has columns the input lacks: zz") {
+		t.Errorf("union with an extra column: %v", err)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -16,6 +16,7 @@
 //   - clip: {columns: [income], lower: 0.01, upper: 0.99}  # clip to quantiles
 //   - derive: {name: ratio, expr: "debt / nullif(income, 0)"}
 //   - join: {dataset: regions@2, on: [state], how: left}   # inner|left|right|full
+//   - union: {dataset: labeled@3}      # append its rows (its columns must be the input's)
 //   - sql: "SELECT state, count(*) AS n FROM input GROUP BY state"
 //   - sample: {n: 1000, seed: 7}        # or {frac: 0.1, seed: 7}
 //
@@ -70,11 +71,12 @@ const (
 	KindJoin        = "join"
 	KindSQL         = "sql"
 	KindSample      = "sample"
+	KindUnion       = "union"
 )
 
 // Kinds lists the step kinds.
 var Kinds = []string{KindSelect, KindDrop, KindRename, KindCast, KindFillMissing, KindDropMissing,
-	KindDedupe, KindFilter, KindClip, KindDerive, KindJoin, KindSQL, KindSample}
+	KindDedupe, KindFilter, KindClip, KindDerive, KindJoin, KindSQL, KindSample, KindUnion}
 
 // Fill strategies.
 var Strategies = []string{"constant", "mean", "median", "mode"}
@@ -100,7 +102,7 @@ type Step struct {
 	// Lower and Upper: clip quantiles in [0, 1].
 	Lower *float64 `json:"lower,omitempty"`
 	Upper *float64 `json:"upper,omitempty"`
-	// Dataset, On, How, Suffix: join.
+	// Dataset, On, How, Suffix: join; Dataset: union.
 	Dataset string   `json:"dataset,omitempty"`
 	On      []string `json:"on,omitempty"`
 	How     string   `json:"how,omitempty"`
@@ -375,6 +377,17 @@ func parseStep(path, kind string, body *yaml.Node) (Step, Problems) {
 			}
 			if strings.TrimSpace(f.Expr) == "" {
 				probs = append(probs, path+".expr: required (a SQL expression)")
+			}
+		}
+	case KindUnion:
+		var f struct {
+			Dataset string `yaml:"dataset"`
+		}
+		probs = fields(path, body, &f)
+		if len(probs) == 0 {
+			st.Dataset = f.Dataset
+			if f.Dataset == "" {
+				probs = append(probs, path+".dataset: required (a catalog dataset, name or name@version)")
 			}
 		}
 	case KindJoin:

@@ -44,16 +44,16 @@ func Run(ctx context.Context, cat *catalog.Service, in string, r *Recipe, out st
 	joins := map[int]catalog.Version{}
 	var probs Problems
 	for i, st := range r.Steps {
-		if st.Kind != KindJoin {
+		if st.Kind != KindJoin && st.Kind != KindUnion {
 			continue
 		}
 		jv, err := cat.Get(ctx, st.Dataset)
 		if err != nil {
-			probs = append(probs, fmt.Sprintf("steps[%d].join.dataset: %v", i, err))
+			probs = append(probs, fmt.Sprintf("steps[%d].%s.dataset: %v", i, st.Kind, err))
 			continue
 		}
 		joins[i] = jv
-		parents = append(parents, store.Parent{VersionID: jv.ID, Role: "join"})
+		parents = append(parents, store.Parent{VersionID: jv.ID, Role: st.Kind})
 	}
 	if len(probs) > 0 {
 		return Result{}, fault.Mark(fault.KindInvalid, probs)
@@ -372,6 +372,8 @@ func (p *planner) step(i int, st Step, joinPath string, joinCols []dataengine.Co
 		}
 	case KindJoin:
 		q = p.join(path, st, joinPath, joinCols, types)
+	case KindUnion:
+		q = p.union(path, st, joinPath, joinCols)
 	case KindSQL:
 		q = fmt.Sprintf("WITH input AS (SELECT * FROM %s) SELECT * FROM (%s) AS q", prev, st.SQL)
 	case KindSample:
@@ -392,6 +394,39 @@ func (p *planner) step(i int, st Step, joinPath string, joinCols []dataengine.Co
 	if err := p.refresh(path, types); err != nil {
 		p.probs = append(p.probs, fmt.Sprintf("%s: %s", path, duckMessage(err)))
 	}
+}
+
+// union compiles a union step: the rows of another dataset version
+// appended after the input's, its columns cast to the input's types; a
+// column the other version lacks is missing in its rows, a column the
+// input lacks is an error.
+func (p *planner) union(path string, st Step, upath string, ucols []dataengine.Column) string {
+	id := dataengine.Ident
+	have := map[string]bool{}
+	for _, c := range ucols {
+		have[c.Name] = true
+	}
+	var extra []string
+	for _, c := range ucols {
+		if _, ok := p.col(c.Name); !ok {
+			extra = append(extra, c.Name)
+		}
+	}
+	if len(extra) > 0 {
+		p.probs = append(p.probs, fmt.Sprintf("%s.dataset: %s has columns the input lacks: %s", path, st.Dataset, strings.Join(extra, ", ")))
+		return ""
+	}
+	var sel []string
+	for _, c := range p.cols {
+		if have[c.Name] {
+			sel = append(sel, fmt.Sprintf("CAST(%s AS %s) AS %s", id(c.Name), dataengine.Physical(c.Type), id(c.Name)))
+		} else {
+			sel = append(sel, fmt.Sprintf("CAST(NULL AS %s) AS %s", dataengine.Physical(c.Type), id(c.Name)))
+		}
+	}
+	sel = append(sel, fmt.Sprintf("(SELECT coalesce(max(%s), 0) FROM %s) + file_row_number + 1 AS %s", id(rowCol), p.view, id(rowCol)))
+	return fmt.Sprintf("SELECT * FROM %s UNION ALL BY NAME SELECT %s FROM read_parquet(%s, file_row_number = true)",
+		p.view, strings.Join(sel, ", "), dataengine.Quote(upath))
 }
 
 // join compiles a join step.
