@@ -22,6 +22,7 @@ import (
 	"github.com/mlcycle/mlcycle/internal/fault"
 	"github.com/mlcycle/mlcycle/internal/monitor"
 	"github.com/mlcycle/mlcycle/internal/registry"
+	"github.com/mlcycle/mlcycle/internal/retrain"
 	"github.com/mlcycle/mlcycle/internal/store"
 	"github.com/mlcycle/mlcycle/internal/store/postgres"
 	"github.com/mlcycle/mlcycle/internal/store/sqlite"
@@ -42,6 +43,8 @@ type App struct {
 	Registry *registry.Service
 	// Monitor runs monitor runs over captured traffic.
 	Monitor *monitor.Service
+	// Retrain retrains endpoints' models on their labelled traffic.
+	Retrain *retrain.Service
 }
 
 // Deps are what Open needs from its caller.
@@ -79,6 +82,7 @@ func Open(ctx context.Context, cfg *config.Config, d Deps) (_ *App, err error) {
 	a.Eval = &eval.Service{Catalog: a.Catalog, Store: a.Store, Blob: a.Blob, Clock: d.Clock, Log: d.Log}
 	a.Train = &train.Service{Catalog: a.Catalog, Store: a.Store, Blob: a.Blob, Clock: d.Clock, Log: d.Log, Version: d.Version}
 	a.Registry = &registry.Service{Store: a.Store, Blob: a.Blob, Clock: d.Clock, Log: d.Log}
+	a.Retrain = &retrain.Service{Catalog: a.Catalog, Store: a.Store, Blob: a.Blob, Registry: a.Registry, Train: a.Train, Eval: a.Eval, Clock: d.Clock, Log: d.Log}
 	a.Monitor = &monitor.Service{Store: a.Store, Blob: a.Blob, Registry: a.Registry, Clock: d.Clock, Log: d.Log}
 	return a, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/mlcycle/mlcycle/internal/blob"
 	"github.com/mlcycle/mlcycle/internal/fault"
 	"github.com/mlcycle/mlcycle/internal/store"
 	"github.com/mlcycle/mlcycle/predict"
@@ -211,4 +212,46 @@ func show(v any) string {
 		return fmt.Sprintf("%.40v", v)
 	}
 	return string(b)
+}
+
+// Captured is a captured row: its inference id, when it was predicted and
+// its input as received.
+type Captured struct {
+	InferenceID string
+	Timestamp   time.Time
+	Input       map[string]any
+}
+
+// ReadCaptured returns the endpoint's captured rows whose inference id
+// keep accepts, from every capture object of the endpoint.
+func ReadCaptured(ctx context.Context, b *blob.Store, endpoint string, keep func(id string) bool) ([]Captured, error) {
+	keys, err := b.List(ctx, "capture/"+url.PathEscape(endpoint)+"/")
+	if err != nil {
+		return nil, err
+	}
+	var out []Captured
+	for _, key := range keys {
+		rc, err := b.NewReader(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		sc := bufio.NewScanner(rc)
+		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+		for sc.Scan() {
+			var c struct {
+				ID        string         `json:"inference_id"`
+				Timestamp time.Time      `json:"timestamp"`
+				Input     map[string]any `json:"input"`
+			}
+			if json.Unmarshal(sc.Bytes(), &c) != nil || !keep(c.ID) {
+				continue
+			}
+			out = append(out, Captured{InferenceID: c.ID, Timestamp: c.Timestamp, Input: c.Input})
+		}
+		rc.Close()
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("read %s: %w", key, err)
+		}
+	}
+	return out, nil
 }

@@ -162,6 +162,9 @@ const (
 	// RunMonitor compares an endpoint's captured traffic with its model's
 	// baseline.
 	RunMonitor = "monitor"
+	// RunRetrain retrains an endpoint's model on new labels and decides
+	// whether the challenger replaces the champion.
+	RunRetrain = "retrain"
 
 	RunRunning   = "running"
 	RunSucceeded = "succeeded"
