@@ -72,6 +72,7 @@ func newAlarmCreateCmd(st *state) *cobra.Command {
 	f.IntVar(&spec.M, "m", 1, "breaching runs needed")
 	f.IntVar(&spec.N, "n", 1, "of the last N monitor runs")
 	f.StringVar(&spec.Webhook, "webhook", "", "URL that receives a JSON POST on every state change")
+	f.BoolVar(&spec.Retrain, "retrain", false, "start a retraining job of the endpoint when the alarm goes to ALARM (in mlcycle server)")
 	st.jsonFlag(cmd)
 	return cmd
 }

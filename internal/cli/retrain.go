@@ -2,11 +2,13 @@ package cli
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mlcycle/mlcycle/internal/registry"
 	"github.com/mlcycle/mlcycle/internal/retrain"
+	"github.com/mlcycle/mlcycle/internal/store"
 )
 
 func newRetrainCmd(st *state) *cobra.Command {
@@ -51,8 +53,46 @@ history.`,
 			return nil
 		},
 	}
+	cmd.AddCommand(newRetrainPolicyCmd(st))
 	cmd.Flags().StringVar(&o.Alias, "alias", "champion", "alias the promoted challenger takes")
 	cmd.Flags().Float64Var(&o.RecentFrac, "recent-frac", 0.3, "share of the newest labelled rows kept out of training for the comparison")
+	st.jsonFlag(cmd)
+	return cmd
+}
+
+func newRetrainPolicyCmd(st *state) *cobra.Command {
+	var p store.RetrainPolicy
+	cmd := &cobra.Command{
+		Use:   "policy ENDPOINT [--labels N] [--every D]",
+		Short: "Retrain an endpoint automatically inside mlcycle server",
+		Long: `Store a retraining policy: a running mlcycle server enqueues a retraining job of
+the endpoint every --every, or once --labels new labels arrived since the last
+retraining; alarms created with --retrain enqueue one when they go to ALARM.
+Zero turns a trigger off; both zero removes the policy.`,
+		Example: "  mlcycle retrain policy churn --labels 500\n  mlcycle retrain policy churn --every 24h",
+		Args:    exactArgs(1, "ENDPOINT"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := st.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if _, err := a.Store.Endpoint(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			p.Endpoint, p.UpdatedAt = args[0], time.Now()
+			if err := a.Store.SetRetrainPolicy(cmd.Context(), p); err != nil {
+				return err
+			}
+			if st.json {
+				return writeJSON(st.env.Stdout, map[string]any{"endpoint": p.Endpoint, "labels": p.MinLabels, "every_seconds": p.Every.Seconds()})
+			}
+			fmt.Fprintf(st.env.Stdout, "retraining policy of %s: every %v, after %d new labels (0: off)\n", p.Endpoint, p.Every, p.MinLabels)
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&p.MinLabels, "labels", 0, "retrain once this many new labels arrived (0: off)")
+	cmd.Flags().DurationVar(&p.Every, "every", 0, "retrain this often, at least 1m (0: off)")
 	st.jsonFlag(cmd)
 	return cmd
 }

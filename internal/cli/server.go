@@ -1,14 +1,18 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"runtime/debug"
 
+	"github.com/riverqueue/river"
 	"github.com/spf13/cobra"
 
+	"github.com/mlcycle/mlcycle/internal/jobs"
+	"github.com/mlcycle/mlcycle/internal/retrain"
 	"github.com/mlcycle/mlcycle/internal/serve"
 	"github.com/mlcycle/mlcycle/internal/server"
 )
@@ -33,7 +37,10 @@ over HTTP until interrupted:
 The server checks the store for endpoint changes every --poll: a deploy from
 the CLI takes effect without a restart, switching models atomically. Inputs
 and outputs are captured to the artifact store per the endpoint's capture
-percentage. Ctrl-C drains in-flight requests, flushes capture and exits.
+percentage. Monitor schedules (mlcycle monitor schedule) run here and export
+Prometheus gauges; retraining jobs (mlcycle retrain policy, alarms with
+--retrain) run on River in this process. Ctrl-C drains in-flight requests,
+flushes capture and exits.
 The Go garbage collector runs at GOGC=400 unless GOGC is set.
 docs/serve.md documents the protocols.`,
 		Example: "  mlcycle server\n  mlcycle server --addr 0.0.0.0:8080 --max-body-bytes 10000000",
@@ -49,6 +56,26 @@ docs/serve.md documents the protocols.`,
 				// server is small, and latency matters more than its size.
 				debug.SetGCPercent(400)
 			}
+			// Retraining jobs run on River in this process.
+			jc, err := jobs.FromStore(a.Store)
+			if err != nil {
+				return err
+			}
+			jc.Workers = river.NewWorkers()
+			a.Retrain.Register(jc.Workers, a.Config.Goal)
+			jc.Logger = a.Log.With("component", "river")
+			client, err := jobs.Open(cmd.Context(), jc)
+			if err != nil {
+				return err
+			}
+			if err := client.Start(context.WithoutCancel(cmd.Context())); err != nil {
+				return fmt.Errorf("server: start the job queue: %w", err)
+			}
+			defer client.StopAndCancel(context.Background())
+			enqueue := func(ctx context.Context, endpoint, trigger string) (bool, error) {
+				return retrain.Enqueue(ctx, client, endpoint, trigger)
+			}
+			cfg.Retrain, a.Monitor.Enqueue = enqueue, enqueue
 			s, err := server.New(cfg, a.Registry, a.Store, a.Monitor, serve.Deps{Blob: a.Blob, Log: st.progressLogger(cmd, a.Log)})
 			if err != nil {
 				return err

@@ -33,6 +33,9 @@ type AlarmSpec struct {
 	// Webhook, if set, receives a POST of an AlarmNotice on every state
 	// change, retried with backoff.
 	Webhook string `json:"webhook,omitempty"`
+	// Retrain starts a retraining job of the endpoint when the alarm goes
+	// to ALARM (Service.Enqueue must be set: mlcycle server sets it).
+	Retrain bool `json:"retrain,omitempty"`
 }
 
 // Validate lists every problem of the spec.
@@ -171,6 +174,13 @@ func (s *Service) evaluateAlarms(ctx context.Context, r *Result) ([]AlarmStatus,
 		out = append(out, AlarmStatus{Name: a.Name, State: state, Changed: changed, Reason: reason})
 		if changed && sp.Webhook != "" {
 			s.notify(ctx, sp.Webhook, AlarmNotice{Alarm: a.Name, Endpoint: r.Endpoint, State: state, Reason: reason, At: now, Spec: sp, MonitorRun: r.Run})
+		}
+		if changed && state == store.AlarmAlarm && sp.Retrain {
+			if s.Enqueue == nil {
+				s.logger().WarnContext(ctx, "alarm asks for retraining, but no job queue runs here (mlcycle server runs one)", "alarm", a.Name)
+			} else if _, err := s.Enqueue(ctx, r.Endpoint, "alarm "+a.Name); err != nil {
+				s.logger().ErrorContext(ctx, "enqueue retraining", "alarm", a.Name, "err", err)
+			}
 		}
 	}
 	return out, nil

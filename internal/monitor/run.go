@@ -49,6 +49,9 @@ type Service struct {
 	Log      *slog.Logger // default: discard
 	// HTTP sends alarm notices; default a client with a 5 s timeout.
 	HTTP *http.Client
+	// Enqueue starts a retraining job of an endpoint (alarms with
+	// Retrain); nil where no job queue runs.
+	Enqueue func(ctx context.Context, endpoint, trigger string) (bool, error)
 }
 
 func (s *Service) logger() *slog.Logger {

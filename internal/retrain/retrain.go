@@ -92,6 +92,13 @@ type Outcome struct {
 	Reason          string  `json:"reason"`
 }
 
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
+}
+
 func (s *Service) now() time.Time {
 	if s.Clock == nil {
 		return time.Now()

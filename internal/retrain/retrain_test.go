@@ -11,10 +11,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/riverqueue/river"
+
+	"github.com/mlcycle/mlcycle/internal/app"
 	"github.com/mlcycle/mlcycle/internal/catalog"
 	"github.com/mlcycle/mlcycle/internal/catalog/catalogtest"
 	"github.com/mlcycle/mlcycle/internal/config"
+	"github.com/mlcycle/mlcycle/internal/jobs"
 	"github.com/mlcycle/mlcycle/internal/monitor"
 	"github.com/mlcycle/mlcycle/internal/prep"
 	"github.com/mlcycle/mlcycle/internal/registry"
@@ -60,7 +65,9 @@ func rows(t *testing.T, file string, from, to int) ([]map[string]any, []string) 
 // labelled rows, passes the gate, beats the champion on the newest rows
 // and replaces it; with a goal it cannot meet, the next challenger is
 // rejected with the reason.
-func TestRetrain(t *testing.T) {
+// served deploys a champion trained on 300 rows and serves 1,400 more
+// rows with their ground truth.
+func served(t *testing.T) *app.App {
 	a := catalogtest.New(t)
 	ctx := t.Context()
 	if _, err := a.Catalog.Add(ctx, filepath.Join(catalogtest.Testdata(), "eval", "credit_train.csv"), catalog.AddOpts{Name: "credit"}); err != nil {
@@ -118,7 +125,12 @@ func TestRetrain(t *testing.T) {
 	if err != nil || fb.Accepted != len(recs) {
 		t.Fatalf("feedback: %+v %v", fb, err)
 	}
+	return a
+}
 
+func TestRetrain(t *testing.T) {
+	a := served(t)
+	ctx := t.Context()
 	min := func(v float64) *float64 { return &v }
 	goal := &config.Goal{Criteria: []config.Criterion{{Metric: "roc_auc", Min: min(0.6)}}}
 	out, err := a.Retrain.Retrain(ctx, retrain.Options{Endpoint: "credit", Goal: goal, Actor: "test"})
@@ -132,7 +144,7 @@ func TestRetrain(t *testing.T) {
 	if !out.Promoted || out.ChallengerValue <= out.ChampionValue {
 		t.Fatalf("a challenger trained on 4x the rows was not promoted: %+v", out)
 	}
-	ep, _ = a.Store.Endpoint(ctx, "credit")
+	ep, _ := a.Store.Endpoint(ctx, "credit")
 	mv, err := a.Registry.Lookup(ctx, "credit@champion")
 	if ep.Version != 2 || err != nil || mv.Version != 2 || mv.Status != store.StatusApproved {
 		t.Errorf("after promotion: endpoint serves v%d, champion %+v %v", ep.Version, mv, err)
@@ -170,5 +182,62 @@ func TestRetrain(t *testing.T) {
 	rs, err := a.Store.ListRuns(ctx, store.RunFilter{Kind: store.RunRetrain})
 	if err != nil || len(rs) != 2 || rs[0].Status != store.RunSucceeded {
 		t.Errorf("retrain runs: %+v %v", rs, err)
+	}
+}
+
+// TestRetrainJob runs a retraining as a River job, as mlcycle server does
+// when a policy or an alarm calls for one; a second request while one
+// waits or runs is not queued again.
+func TestRetrainJob(t *testing.T) {
+	a := served(t)
+	ctx := t.Context()
+	cfg, err := jobs.FromStore(a.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Workers = river.NewWorkers()
+	min := func(v float64) *float64 { return &v }
+	a.Retrain.Register(cfg.Workers, &config.Goal{Criteria: []config.Criterion{{Metric: "roc_auc", Min: min(0.6)}}})
+	c, err := jobs.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	added, err := retrain.Enqueue(ctx, c, "credit", "labels (1400 new)")
+	if err != nil || !added {
+		t.Fatalf("Enqueue = %v, %v", added, err)
+	}
+	if again, err := retrain.Enqueue(ctx, c, "credit", "schedule"); err != nil || again {
+		t.Errorf("second Enqueue while the first waits = %v, %v; want not added", again, err)
+	}
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer c.StopAndCancel(context.Background())
+	var rs []store.Run
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		rs, err = a.Store.ListRuns(ctx, store.RunFilter{Kind: store.RunRetrain})
+		if err == nil && len(rs) == 1 && rs[0].Status != store.RunRunning {
+			break
+		}
+	}
+	if len(rs) != 1 || rs[0].Status != store.RunSucceeded {
+		t.Fatalf("retrain runs: %+v", rs)
+	}
+	var out retrain.Outcome
+	if err := json.Unmarshal(rs[0].Metrics, &out); err != nil || !out.Promoted {
+		t.Errorf("job outcome: %+v %v", out, err)
+	}
+	hist, err := a.Registry.History(ctx, store.EventFilter{Model: "credit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range hist {
+		if strings.Contains(e.Actor, "retrain job (labels (1400 new))") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the registry history does not name the job's trigger: %+v", hist)
 	}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -114,5 +115,53 @@ func (s *Server) runSchedules(ctx context.Context) {
 			s.log.InfoContext(ctx, "monitor run", "endpoint", sc.Endpoint, "run", r.Run, "records", r.Records,
 				"drifted", r.Drifted, "violations", r.Report.Counts.Violations)
 		})
+	}
+}
+
+// runPolicies enqueues the retraining jobs that retraining policies call
+// for: an endpoint whose last retraining (or, before any, its policy) is at
+// least Every old, or that received MinLabels labels since then.
+func (s *Server) runPolicies(ctx context.Context) {
+	if s.cfg.Retrain == nil {
+		return
+	}
+	ps, err := s.store.RetrainPolicies(ctx)
+	if err != nil {
+		s.log.WarnContext(ctx, "retrain policies", "err", err)
+		return
+	}
+	now := s.clock.Now()
+	for _, p := range ps {
+		since := p.UpdatedAt
+		rs, err := s.store.ListRuns(ctx, store.RunFilter{Name: "retrain-" + p.Endpoint, Kind: store.RunRetrain, Limit: 1})
+		if err != nil {
+			s.log.WarnContext(ctx, "retrain policies", "endpoint", p.Endpoint, "err", err)
+			continue
+		}
+		if len(rs) > 0 && rs[0].StartedAt.After(since) {
+			since = rs[0].StartedAt
+		}
+		trigger := ""
+		if p.Every > 0 && now.Sub(since) >= p.Every {
+			trigger = "schedule"
+		} else if p.MinLabels > 0 {
+			n, err := s.store.CountLabels(ctx, p.Endpoint, since)
+			if err != nil {
+				s.log.WarnContext(ctx, "retrain policies", "endpoint", p.Endpoint, "err", err)
+				continue
+			}
+			if n >= p.MinLabels {
+				trigger = fmt.Sprintf("labels (%d new)", n)
+			}
+		}
+		if trigger == "" {
+			continue
+		}
+		added, err := s.cfg.Retrain(ctx, p.Endpoint, trigger)
+		if err != nil {
+			s.log.ErrorContext(ctx, "enqueue retraining", "endpoint", p.Endpoint, "err", err)
+		} else if added {
+			s.log.InfoContext(ctx, "retraining enqueued", "endpoint", p.Endpoint, "trigger", trigger)
+		}
 	}
 }

@@ -45,6 +45,9 @@ type Config struct {
 	// ShutdownTimeout bounds the drain of in-flight requests; default 15 s.
 	ShutdownTimeout time.Duration
 	Serve           serve.Config
+	// Retrain enqueues a retraining job of an endpoint (retraining
+	// policies); nil turns the policies off.
+	Retrain func(ctx context.Context, endpoint, trigger string) (bool, error)
 }
 
 // Server is a running prediction server.
@@ -258,6 +261,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 				s.log.WarnContext(ctx, "sync", "err", err)
 			}
 			s.runSchedules(ctx)
+			s.runPolicies(ctx)
 		case <-ctx.Done():
 			s.log.Info("shutting down: draining in-flight requests")
 			sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)

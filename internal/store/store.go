@@ -290,8 +290,26 @@ type Schedule struct {
 	UpdatedAt time.Time
 }
 
-// Schedules is the monitor-schedule part of the metadata store.
+// RetrainPolicy says when the server retrains an endpoint's model: every
+// Every, or once MinLabels new labels arrived since the last retraining
+// (zero turns a trigger off).
+type RetrainPolicy struct {
+	Endpoint  string
+	MinLabels int
+	Every     time.Duration
+	UpdatedAt time.Time
+}
+
+// Schedules is the schedule part of the metadata store: monitor schedules
+// and retraining policies.
 type Schedules interface {
+	// SetRetrainPolicy creates or replaces endpoint's policy; both
+	// triggers zero removes it.
+	SetRetrainPolicy(ctx context.Context, p RetrainPolicy) error
+	// RetrainPolicies lists the policies by endpoint.
+	RetrainPolicies(ctx context.Context) ([]RetrainPolicy, error)
+	// CountLabels counts endpoint's labels received at or after since.
+	CountLabels(ctx context.Context, endpoint string, since time.Time) (int, error)
 	// SetSchedule creates or replaces endpoint's schedule; every 0
 	// removes it.
 	SetSchedule(ctx context.Context, endpoint string, every time.Duration, at time.Time) error

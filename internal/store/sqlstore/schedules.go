@@ -47,3 +47,53 @@ func (s *Store) MonitorSchedules(ctx context.Context) ([]store.Schedule, error) 
 	}
 	return out, rows.Err()
 }
+
+// SetRetrainPolicy creates, replaces or (both triggers zero) removes a
+// retraining policy.
+func (s *Store) SetRetrainPolicy(ctx context.Context, p store.RetrainPolicy) error {
+	if p.Endpoint == "" || p.MinLabels < 0 || p.Every < 0 || p.Every > 0 && p.Every < time.Minute {
+		return fault.Invalid("store: retrain policy of %q (every %v, %d labels): want an endpoint, every at least 1m or 0, labels >= 0", p.Endpoint, p.Every, p.MinLabels)
+	}
+	var err error
+	if p.MinLabels == 0 && p.Every == 0 {
+		_, err = s.db.ExecContext(ctx, s.d.rebind(`DELETE FROM retrain_policies WHERE endpoint = ?`), p.Endpoint)
+	} else {
+		_, err = s.db.ExecContext(ctx, s.d.rebind(`INSERT INTO retrain_policies (endpoint, min_labels, every_seconds, updated_at) VALUES (?, ?, ?, ?)
+ON CONFLICT (endpoint) DO UPDATE SET min_labels = excluded.min_labels, every_seconds = excluded.every_seconds, updated_at = excluded.updated_at`),
+			p.Endpoint, p.MinLabels, int64(p.Every/time.Second), s.d.timeValue(p.UpdatedAt))
+	}
+	if err != nil {
+		return fmt.Errorf("store: retrain policy of %q: %w", p.Endpoint, err)
+	}
+	return nil
+}
+
+// RetrainPolicies lists the policies by endpoint.
+func (s *Store) RetrainPolicies(ctx context.Context) ([]store.RetrainPolicy, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT endpoint, min_labels, every_seconds, updated_at FROM retrain_policies ORDER BY endpoint`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list retrain policies: %w", err)
+	}
+	defer rows.Close()
+	out := []store.RetrainPolicy{}
+	for rows.Next() {
+		var p store.RetrainPolicy
+		var secs int64
+		if err := rows.Scan(&p.Endpoint, &p.MinLabels, &secs, timeScanner{&p.UpdatedAt}); err != nil {
+			return nil, fmt.Errorf("store: list retrain policies: %w", err)
+		}
+		p.Every = time.Duration(secs) * time.Second
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// CountLabels counts endpoint's labels received at or after since.
+func (s *Store) CountLabels(ctx context.Context, endpoint string, since time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM feedback WHERE endpoint = ? AND received_at >= ?`), endpoint, s.d.timeValue(since)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count labels of %q: %w", endpoint, err)
+	}
+	return n, nil
+}

@@ -156,3 +156,29 @@ func testAlarms(t *testing.T, open func(t *testing.T) store.Store) {
 		t.Errorf("after delete: %+v", as)
 	}
 }
+
+func testRetrainPolicies(t *testing.T, open func(t *testing.T) store.Store) {
+	ctx := t.Context()
+	s := open(t)
+	if err := s.SetRetrainPolicy(ctx, store.RetrainPolicy{Endpoint: "churn", MinLabels: 500, Every: 24 * time.Hour, UpdatedAt: created}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.RetrainPolicies(ctx)
+	if err != nil || len(got) != 1 || got[0].MinLabels != 500 || got[0].Every != 24*time.Hour {
+		t.Fatalf("RetrainPolicies = %+v, %v", got, err)
+	}
+	if err := s.SetRetrainPolicy(ctx, store.RetrainPolicy{Endpoint: "churn", UpdatedAt: created}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.RetrainPolicies(ctx); len(got) != 0 {
+		t.Errorf("after removal: %+v", got)
+	}
+	if err := s.SetRetrainPolicy(ctx, store.RetrainPolicy{Endpoint: "x", Every: time.Second, UpdatedAt: created}); !fault.Is(err, fault.KindInvalid) {
+		t.Errorf("every 1s: %v", err)
+	}
+	at := func(m int) time.Time { return created.Add(time.Duration(m) * time.Minute) }
+	s.AddLabels(ctx, "churn", []store.Label{{InferenceID: "a", Value: "1", PredictedAt: at(0), ReceivedAt: at(10)}, {InferenceID: "b", Value: "1", PredictedAt: at(0), ReceivedAt: at(20)}})
+	if n, err := s.CountLabels(ctx, "churn", at(15)); err != nil || n != 1 {
+		t.Errorf("CountLabels(since 15) = %d, %v; want 1", n, err)
+	}
+}

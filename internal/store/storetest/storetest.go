@@ -80,6 +80,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Feedback", testFeedback},
 		{"Schedules", testSchedules},
 		{"Alarms", testAlarms},
+		{"RetrainPolicies", testRetrainPolicies},
 		{"Registry", testRegistry},
 		{"Endpoints", testEndpoints},
 		{"ConcurrentRegister", testConcurrentRegister},

@@ -1,0 +1,1 @@
+DROP TABLE retrain_policies;

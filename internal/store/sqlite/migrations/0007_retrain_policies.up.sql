@@ -1,0 +1,10 @@
+-- Retraining policies: the server enqueues a retraining job of the endpoint
+-- every every_seconds, or once min_labels new labels arrived since the last
+-- retraining (0 turns either trigger off).
+
+CREATE TABLE retrain_policies (
+	endpoint      TEXT PRIMARY KEY,
+	min_labels    INTEGER NOT NULL,
+	every_seconds INTEGER NOT NULL,
+	updated_at    TEXT NOT NULL
+) STRICT;
