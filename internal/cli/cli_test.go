@@ -303,13 +303,16 @@ func TestDemo(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Steps) != 9 || !strings.Contains(rep.Steps[2].Result, "churn_clean_train@1: 4000 rows") || !strings.HasPrefix(rep.Steps[6].Result, "ml_needed") ||
-		!strings.HasPrefix(rep.Steps[7].Result, "run 1: best round") || !strings.Contains(rep.Steps[8].Result, "PASS roc_auc >= 0.85") {
+	if len(rep.Steps) != 18 || !strings.Contains(rep.Steps[2].Result, "churn_clean_train@1: 4000 rows") || !strings.HasPrefix(rep.Steps[6].Result, "ml_needed") ||
+		!strings.HasPrefix(rep.Steps[7].Result, "run 1: best round") || !strings.Contains(rep.Steps[8].Result, "PASS roc_auc >= 0.85") ||
+		!strings.Contains(rep.Steps[12].Result, ", 0 drifted features") || !strings.Contains(rep.Steps[15].Result, "alarm churn-drift → ALARM") ||
+		!strings.Contains(rep.Steps[16].Result, "5000 labels recorded") || !strings.Contains(rep.Steps[17].Result, "promoted churn@2") {
 		t.Errorf("demo steps = %+v", rep.Steps)
 	}
-	// A second run reuses the project and makes nothing new.
+	// A second run reuses the project's data versions (the loop makes new
+	// runs and model versions).
 	out = mustRun(t, dir, nil, "demo", "--dir", "d")
-	if !strings.Contains(out, "churn@1") || strings.Contains(out, "churn@2") {
+	if !strings.Contains(out, "churn@1: 5000 rows") || strings.Contains(out, "churn@2: 5000 rows") {
 		t.Errorf("second demo run:\n%s", out)
 	}
 }

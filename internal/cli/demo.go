@@ -61,7 +61,7 @@ and trace the test part's lineage. Each step prints what it made.`,
 			if st.json {
 				return writeJSON(st.env.Stdout, rep)
 			}
-			fmt.Fprintf(st.env.Stdout, "\nDone. Explore it with:\n  cd %s\n  mlcycle data list\n  mlcycle data show churn_clean_train\n  mlcycle data lineage churn_clean_test\n  mlcycle runs show churn-gbdt\n  mlcycle eval churn-gbdt --data churn_clean_test --gate\n  open %s\n", cfg.Dir, rep.EvalReport)
+			fmt.Fprintf(st.env.Stdout, "\nDone. Explore it with:\n  cd %s\n  mlcycle data lineage churn_clean_train_retrain\n  mlcycle runs list\n  mlcycle model show churn\n  mlcycle endpoints show churn\n  mlcycle alarm history churn-drift\n  mlcycle monitor run churn --json\n  mlcycle server        # then: curl localhost:8080/v2/models/churn\n  open %s\n", cfg.Dir, rep.EvalReport)
 			return nil
 		},
 	}

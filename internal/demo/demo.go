@@ -2,11 +2,17 @@
 // (mlc_churn.csv, from the R package modeldata 1.1.0, MIT licence): the
 // program's "main job", grown by each phase the platform gains.
 //
-// Today it runs: ingest → prep recipe → stratified split → profile →
-// lineage → EDA report → framing against the goal → training (gbdt, early
-// stopping on a held-out fifth) → evaluation on the test split with the
-// "goal met?" gate, in a project folder of its own whose mlcycle.yaml holds
-// the demo goal (GoalYAML).
+// It runs the whole loop: ingest → prep recipe → stratified split →
+// profile → lineage → EDA report → framing against the goal → training
+// (gbdt, early stopping on a held-out fifth) → evaluation on the test split
+// with the "goal met?" gate → registry (approve, alias champion) → deploy
+// and serve over HTTP → traffic (the test split) → monitor → shifted
+// traffic (the training split's rows, perturbed as Shift says) →
+// drift, violations and an alarm → ground truth for every prediction →
+// retraining on the training data plus the labelled traffic, compared with
+// the champion on the newest labels and promoted only if better — in a
+// project folder of its own whose mlcycle.yaml holds the demo goal
+// (GoalYAML).
 package demo
 
 import (
@@ -88,6 +94,8 @@ type Report struct {
 	// EvalReport is the evaluation report's path; Gate the goal check.
 	EvalReport string     `json:"eval_report"`
 	Gate       *eval.Gate `json:"gate"`
+	// Loop is the second half: serving, drift, feedback, retraining.
+	Loop *LoopReport `json:"loop"`
 }
 
 // WriteFiles writes the dataset and the recipe into dir/data.
@@ -283,6 +291,9 @@ func Run(ctx context.Context, a *app.App, w io.Writer) (*Report, error) {
 		}
 		return strings.Join(lines, ", ") + ": " + verdict + "; report " + rep.EvalReport, nil
 	}); err != nil {
+		return nil, err
+	}
+	if err := loop(ctx, a, rep, step); err != nil {
 		return nil, err
 	}
 	return rep, nil

@@ -321,6 +321,11 @@ func (s *Service) ingest(ctx context.Context, name string, tv catalog.Version, t
 	for i, c := range tv.Columns {
 		head[i] = c.Name
 		types[c.Name] = c.Type
+		if c.Type == dataengine.TypeInteger {
+			// Served requests may carry 99.2 for an integer column; the
+			// union step casts to the training type.
+			types[c.Name] = dataengine.TypeFloat
+		}
 	}
 	w.Write(head)
 	rec := make([]string, len(head))

@@ -176,6 +176,10 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 	json.NewEncoder(w).Encode(map[string]string{"error": msg})
 }
 
+// FlushCapture writes the captured records queued so far to the artifact
+// store (see serve.Server.FlushCapture).
+func (s *Server) FlushCapture(ctx context.Context) error { return s.srv.FlushCapture(ctx) }
+
 // Serving returns the endpoints being served.
 func (s *Server) Serving() []serve.Endpoint { return s.srv.Endpoints() }
 

@@ -43,10 +43,10 @@ const (
 const (
 	DefaultKSPValue        = 0.001
 	DefaultPSI             = 0.2
-	DefaultWasserstein     = 0.1
+	DefaultWasserstein     = 0.2
 	DefaultChiSquarePValue = 0.001
 	DefaultLInfinity       = 0.1
-	DefaultJensenShannon   = 0.1
+	DefaultJensenShannon   = 0.2
 	// DefaultMinSampleSize is the fewest present values a feature needs in
 	// both the baseline and the current data for a drift verdict.
 	DefaultMinSampleSize = 100
