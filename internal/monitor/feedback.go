@@ -142,31 +142,45 @@ func (s *Service) findCaptured(ctx context.Context, keys []string, want map[stri
 		if len(found) == len(want) {
 			return nil
 		}
-		rc, err := s.Blob.NewReader(ctx, key)
-		if fault.Is(err, fault.KindNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		sc := bufio.NewScanner(rc)
-		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-		for sc.Scan() {
+		err := eachLine(ctx, s.Blob, key, func(_ int, b []byte) error {
 			var c struct {
 				ID        string    `json:"inference_id"`
 				Timestamp time.Time `json:"timestamp"`
 			}
-			if json.Unmarshal(sc.Bytes(), &c) != nil {
-				continue
+			if json.Unmarshal(b, &c) == nil {
+				if _, ok := want[c.ID]; ok {
+					found[c.ID] = c.Timestamp
+				}
 			}
-			if _, ok := want[c.ID]; ok {
-				found[c.ID] = c.Timestamp
-			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("feedback: %w", err)
 		}
-		rc.Close()
-		if err := sc.Err(); err != nil {
-			return fmt.Errorf("feedback: read %s: %w", key, err)
+	}
+	return nil
+}
+
+// eachLine calls fn with every line of the capture object under key (none
+// when it does not exist), with its 1-based number.
+func eachLine(ctx context.Context, b *blob.Store, key string, fn func(line int, b []byte) error) error {
+	rc, err := b.NewReader(ctx, key)
+	if fault.Is(err, fault.KindNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	sc := bufio.NewScanner(rc)
+	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	for line := 1; sc.Scan(); line++ {
+		if err := fn(line, sc.Bytes()); err != nil {
+			return err
 		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", key, err)
 	}
 	return nil
 }
@@ -231,26 +245,19 @@ func ReadCaptured(ctx context.Context, b *blob.Store, endpoint string, keep func
 	}
 	var out []Captured
 	for _, key := range keys {
-		rc, err := b.NewReader(ctx, key)
-		if err != nil {
-			return nil, err
-		}
-		sc := bufio.NewScanner(rc)
-		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-		for sc.Scan() {
+		err := eachLine(ctx, b, key, func(_ int, line []byte) error {
 			var c struct {
 				ID        string         `json:"inference_id"`
 				Timestamp time.Time      `json:"timestamp"`
 				Input     map[string]any `json:"input"`
 			}
-			if json.Unmarshal(sc.Bytes(), &c) != nil || !keep(c.ID) {
-				continue
+			if json.Unmarshal(line, &c) == nil && keep(c.ID) {
+				out = append(out, Captured{InferenceID: c.ID, Timestamp: c.Timestamp, Input: c.Input})
 			}
-			out = append(out, Captured{InferenceID: c.ID, Timestamp: c.Timestamp, Input: c.Input})
-		}
-		rc.Close()
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("read %s: %w", key, err)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return out, nil

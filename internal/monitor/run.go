@@ -7,7 +7,6 @@
 package monitor
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -223,34 +222,21 @@ func (s *Service) captured(ctx context.Context, endpoint string, from, to time.T
 	var out []captureRecord
 	for h := from.UTC().Truncate(time.Hour); h.Before(to); h = h.Add(time.Hour) {
 		key := captureKey(endpoint, h)
-		rc, err := s.Blob.NewReader(ctx, key)
-		if fault.Is(err, fault.KindNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		sc := bufio.NewScanner(rc)
-		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-		line := 0
-		for sc.Scan() {
-			line++
+		err := eachLine(ctx, s.Blob, key, func(line int, b []byte) error {
 			var c captureRecord
-			if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-				// A last line being written is incomplete: skip it.
-				continue
+			if json.Unmarshal(b, &c) != nil {
+				return nil // a last line being written is incomplete: skip it
 			}
 			if c.V > 1 {
-				rc.Close()
-				return nil, fault.Invalid("monitor: %s line %d: capture record version %d; this mlcycle reads version 1", key, line, c.V)
+				return fault.Invalid("monitor: %s line %d: capture record version %d; this mlcycle reads version 1", key, line, c.V)
 			}
 			if !c.Timestamp.Before(from) && c.Timestamp.Before(to) {
 				out = append(out, c)
 			}
-		}
-		rc.Close()
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("monitor: read %s: %w", key, err)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
