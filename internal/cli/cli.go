@@ -145,7 +145,7 @@ Start with:
 	pf.StringVar(&st.g.store, "store", "", "metadata store URL, e.g. postgres://user@host/db (default: $MLCYCLE_STORE, else the project's SQLite catalog)")
 	pf.StringVar(&st.g.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	pf.StringVar(&st.g.logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(newInitCmd(st), newDataCmd(st), newEDACmd(st), newFrameCmd(st), newTrainCmd(st), newEvalCmd(st), newRunsCmd(st), newDemoCmd(st), newBatchCmd(st), newModelCmd(st), newDeployCmd(st), newEndpointsCmd(st), newServerCmd(st), newMonitorCmd(st), newFeedbackCmd(st), newAlarmCmd(st), newRetrainCmd(st))
+	root.AddCommand(newInitCmd(st), newDataCmd(st), newEDACmd(st), newFrameCmd(st), newTrainCmd(st), newEvalCmd(st), newRunsCmd(st), newDemoCmd(st), newBatchCmd(st), newModelCmd(st), newDeployCmd(st), newEndpointsCmd(st), newServerCmd(st), newMonitorCmd(st), newFeedbackCmd(st), newAlarmCmd(st), newRetrainCmd(st), newPipelineCmd(st))
 	return root
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -59,7 +60,7 @@ func newRunsListCmd(st *state) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&f.Name, "name", "", "only runs of this name")
-	cmd.Flags().StringVar(&f.Kind, "kind", "", "only runs of this kind: train or eval")
+	cmd.Flags().StringVar(&f.Kind, "kind", "", "only runs of this kind: train, eval, monitor, retrain or pipeline")
 	cmd.Flags().IntVar(&f.Limit, "limit", 0, "at most this many runs (0: all)")
 	st.jsonFlag(cmd)
 	return cmd
@@ -113,6 +114,12 @@ func newRunsShowCmd(st *state) *cobra.Command {
 				}
 				fmt.Fprintln(w)
 				printMetricTable(w, s.Metrics)
+			}
+			if rj.Summary == nil && len(rj.Metrics) > 0 {
+				var pretty bytes.Buffer
+				if json.Indent(&pretty, rj.Metrics, "  ", "  ") == nil {
+					fmt.Fprintf(w, "\n  outcome: %s\n", pretty.String())
+				}
 			}
 			if c := rj.Curve; c != nil && len(c.Train) > 0 {
 				fmt.Fprintf(w, "\nlearning curve (%s, %d rounds): %s\n", c.Metric, len(c.Train), curveText(c))
@@ -214,24 +221,27 @@ func newRunsCompareCmd(st *state) *cobra.Command {
 
 // runJSON is a run as `runs show --json` prints it.
 type runJSON struct {
-	ID              int64             `json:"run"`
-	Name            string            `json:"name"`
-	Kind            string            `json:"kind"`
-	Status          string            `json:"status"`
-	Parent          int64             `json:"parent,omitempty"`
-	Target          string            `json:"target,omitempty"`
-	Algo            string            `json:"algo,omitempty"`
-	Inputs          []string          `json:"inputs"`
-	Params          map[string]string `json:"params,omitempty"`
-	Options         json.RawMessage   `json:"options,omitempty"`
-	Summary         *train.Summary    `json:"summary,omitempty"`
-	Curve           *train.Curve      `json:"curve,omitempty"`
-	ArtifactKey     string            `json:"artifact_key,omitempty"`
-	Error           string            `json:"error,omitempty"`
-	StartedAt       time.Time         `json:"started_at"`
-	FinishedAt      *time.Time        `json:"finished_at,omitempty"`
-	DurationSeconds float64           `json:"duration_seconds"`
-	PeakMemBytes    int64             `json:"peak_mem_bytes"`
+	ID      int64             `json:"run"`
+	Name    string            `json:"name"`
+	Kind    string            `json:"kind"`
+	Status  string            `json:"status"`
+	Parent  int64             `json:"parent,omitempty"`
+	Target  string            `json:"target,omitempty"`
+	Algo    string            `json:"algo,omitempty"`
+	Inputs  []string          `json:"inputs"`
+	Params  map[string]string `json:"params,omitempty"`
+	Options json.RawMessage   `json:"options,omitempty"`
+	Summary *train.Summary    `json:"summary,omitempty"`
+	// Metrics holds the outcome of runs other than training runs (eval,
+	// monitor, retrain, pipeline) as they recorded it.
+	Metrics         json.RawMessage `json:"metrics,omitempty"`
+	Curve           *train.Curve    `json:"curve,omitempty"`
+	ArtifactKey     string          `json:"artifact_key,omitempty"`
+	Error           string          `json:"error,omitempty"`
+	StartedAt       time.Time       `json:"started_at"`
+	FinishedAt      *time.Time      `json:"finished_at,omitempty"`
+	DurationSeconds float64         `json:"duration_seconds"`
+	PeakMemBytes    int64           `json:"peak_mem_bytes"`
 	inputs          []store.RunInput
 }
 
@@ -250,6 +260,8 @@ func toRunJSON(r store.Run) runJSON {
 		if json.Unmarshal(r.Metrics, &s) == nil {
 			out.Summary = &s
 		}
+	} else if len(r.Metrics) > 0 {
+		out.Metrics = r.Metrics
 	}
 	if len(r.Curve) > 0 {
 		var c train.Curve

@@ -165,6 +165,9 @@ const (
 	// RunRetrain retrains an endpoint's model on new labels and decides
 	// whether the challenger replaces the champion.
 	RunRetrain = "retrain"
+	// RunPipeline is one run of a declarative pipeline; its metrics hold
+	// the step records (internal/pipeline).
+	RunPipeline = "pipeline"
 
 	RunRunning   = "running"
 	RunSucceeded = "succeeded"

@@ -45,9 +45,9 @@ func (s *Store) CreateRun(ctx context.Context, nr store.NewRun) (store.Run, erro
 		problems = append(problems, "name is empty")
 	}
 	switch nr.Kind {
-	case store.RunTrain, store.RunEval, store.RunMonitor, store.RunRetrain:
+	case store.RunTrain, store.RunEval, store.RunMonitor, store.RunRetrain, store.RunPipeline:
 	default:
-		problems = append(problems, fmt.Sprintf("kind %q is not %q, %q, %q or %q", nr.Kind, store.RunTrain, store.RunEval, store.RunMonitor, store.RunRetrain))
+		problems = append(problems, fmt.Sprintf("kind %q is not %q, %q, %q, %q or %q", nr.Kind, store.RunTrain, store.RunEval, store.RunMonitor, store.RunRetrain, store.RunPipeline))
 	}
 	validJSON("params", nr.Params, &problems)
 	validJSON("options", nr.Options, &problems)
