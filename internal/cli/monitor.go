@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,6 +13,8 @@ import (
 	"github.com/mlcycle/mlcycle/internal/baseline"
 	"github.com/mlcycle/mlcycle/internal/fault"
 	"github.com/mlcycle/mlcycle/internal/monitor"
+	"github.com/mlcycle/mlcycle/internal/report"
+	"github.com/mlcycle/mlcycle/internal/store"
 	"github.com/mlcycle/mlcycle/ml/drift"
 	"github.com/mlcycle/mlcycle/predict"
 )
@@ -95,9 +100,10 @@ func newMonitorRunCmd(st *state) *cobra.Command {
 	var (
 		o     monitor.RunOptions
 		since string
+		out   string
 	)
 	cmd := &cobra.Command{
-		Use:   "run ENDPOINT [--window 1h] [--since TIME]",
+		Use:   "run ENDPOINT [--window 1h] [--since TIME] [--out FILE]",
 		Short: "Compare an endpoint's captured traffic with its model's baseline",
 		Long: `Read the endpoint's captured records in the window (default: the last hour,
 or --window from --since), add the model's predictions, and compare every input
@@ -105,8 +111,11 @@ column and the prediction with the baseline of the model version the endpoint
 serves: data-quality violations (missing or extra columns, types, completeness,
 ranges, unseen categories) and drift per feature, with "insufficient data" below
 the constraints' minimum sample size. The run is recorded (kind monitor) with
-its result as artifact.`,
-		Example: "  mlcycle monitor run churn\n  mlcycle monitor run churn --since 2026-05-06T10:00:00Z --window 30m --json",
+its result as artifact. An HTML report of the run (--out, default
+monitor_ENDPOINT_RUN.html) shows the verdicts, scores, violations, baseline and
+current distributions, quality, and the scores of up to 20 earlier runs of the
+endpoint over time.`,
+		Example: "  mlcycle monitor run churn\n  mlcycle monitor run churn --since 2026-05-06T10:00:00Z --window 30m --json\n  mlcycle monitor run churn --out churn-monitor.html",
 		Args:    exactArgs(1, "ENDPOINT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Endpoint = args[0]
@@ -122,19 +131,55 @@ its result as artifact.`,
 				return err
 			}
 			defer a.Close()
-			r, err := a.Monitor.Run(cmd.Context(), o)
+			ctx := cmd.Context()
+			r, err := a.Monitor.Run(ctx, o)
 			if err != nil {
+				return err
+			}
+			// The history: up to 20 earlier succeeded runs of the endpoint,
+			// oldest first. A stored result that cannot be read is left
+			// out with a warning rather than failing a recorded run.
+			const maxHistory = 20
+			runs, err := a.Store.ListRuns(ctx, store.RunFilter{Name: "monitor-" + r.Endpoint, Kind: store.RunMonitor, Limit: maxHistory + 1})
+			if err != nil {
+				return err
+			}
+			var history []*monitor.Result
+			for _, run := range runs {
+				if run.ID == r.Run || run.Status != store.RunSucceeded || run.ArtifactKey == "" || len(history) == maxHistory {
+					continue
+				}
+				rc, err := a.Blob.NewReader(ctx, run.ArtifactKey)
+				if err == nil {
+					var h monitor.Result
+					err = json.NewDecoder(rc).Decode(&h)
+					rc.Close()
+					if err == nil {
+						history = append(history, &h)
+						continue
+					}
+				}
+				fmt.Fprintf(st.env.Stderr, "warning: monitor run %d left out of the report: %v\n", run.ID, err)
+			}
+			slices.Reverse(history)
+			if out == "" {
+				out = fmt.Sprintf("monitor_%s_%d.html", strings.NewReplacer("/", "_", "\\", "_").Replace(r.Endpoint), r.Run)
+			}
+			path := st.abs(out)
+			if err := writeAtomic(path, func(w io.Writer) error { return report.Monitor(w, r, history, report.Opts{}) }); err != nil {
 				return err
 			}
 			if st.json {
 				return writeJSON(st.env.Stdout, r)
 			}
 			printMonitor(st, r)
+			fmt.Fprintf(st.env.Stdout, "\nReport: %s\n", path)
 			return nil
 		},
 	}
 	cmd.Flags().DurationVar(&o.Window, "window", time.Hour, "length of the time window")
 	cmd.Flags().StringVar(&since, "since", "", "start of the window, RFC 3339 (default: the window ends now)")
+	cmd.Flags().StringVar(&out, "out", "", "HTML report path (default: monitor_ENDPOINT_RUN.html)")
 	st.jsonFlag(cmd)
 	return cmd
 }

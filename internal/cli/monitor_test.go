@@ -38,10 +38,21 @@ func TestMonitorCommands(t *testing.T) {
 			t.Errorf("monitor run output lacks %q:\n%s", w, out)
 		}
 	}
+	// The HTML report goes to monitor_ENDPOINT_RUN.html in the project.
+	report := filepath.Join(proj, "monitor_credit_2.html")
+	if html, err := os.ReadFile(report); err != nil || !strings.Contains(out, "Report: "+report) ||
+		!strings.Contains(string(html), "<title>credit · monitoring report</title>") || strings.Contains(string(html), `id="history"`) {
+		t.Errorf("monitor run report %s: %v (output: %s)", report, err, out)
+	}
 	mustRun(t, proj, nil, "alarm", "create", "credit-drift", "--endpoint", "credit", "--metric", "drifted", "--op", ">", "--threshold", "0")
-	out = mustRun(t, proj, nil, "monitor", "run", "credit", "--json")
+	out = mustRun(t, proj, nil, "monitor", "run", "credit", "--json", "--out", "m.html")
 	if !strings.Contains(out, `"state": "OK"`) {
 		t.Errorf("monitor run with an alarm:\n%s", out)
+	}
+	// The second run's report has the first as history: 2 runs over time.
+	if html, err := os.ReadFile(filepath.Join(proj, "m.html")); err != nil || !strings.Contains(string(html), `href="#history">Over time <span class="n">2</span>`) ||
+		!strings.Contains(string(html), `data-state="OK"`) {
+		t.Errorf("monitor run --out m.html: %v", err)
 	}
 	if out := mustRun(t, proj, nil, "alarm", "list"); !strings.Contains(out, "credit-drift") || !strings.Contains(out, "OK") || !strings.Contains(out, "drifted > 0, 1 of 1") {
 		t.Errorf("alarm list:\n%s", out)

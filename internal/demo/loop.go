@@ -9,12 +9,15 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/mlcycle/mlcycle/internal/app"
 	"github.com/mlcycle/mlcycle/internal/monitor"
 	"github.com/mlcycle/mlcycle/internal/registry"
+	"github.com/mlcycle/mlcycle/internal/report"
 	"github.com/mlcycle/mlcycle/internal/retrain"
 	"github.com/mlcycle/mlcycle/internal/serve"
 	"github.com/mlcycle/mlcycle/internal/server"
@@ -36,6 +39,9 @@ type LoopReport struct {
 	Shifted    *monitor.Result `json:"monitor_shifted"`
 	Feedback   *monitor.FeedbackResult
 	Retraining *retrain.Outcome `json:"retraining"`
+	// MonitorReport is the path of the HTML report of the shifted run,
+	// with the first run as its history.
+	MonitorReport string `json:"monitor_report"`
 }
 
 // loop runs the lifecycle's second half: register, deploy, serve traffic,
@@ -180,7 +186,19 @@ func loop(ctx context.Context, a *app.App, rep *Report, step func(string, func()
 		for _, al := range r.Alarms {
 			line += fmt.Sprintf("; alarm %s → %s", al.Name, al.State)
 		}
-		return line, nil
+		lr.MonitorReport = filepath.Join(a.Config.Dir, "monitor_churn.html")
+		f, err := os.Create(lr.MonitorReport)
+		if err != nil {
+			return "", err
+		}
+		if err := report.Monitor(f, r, []*monitor.Result{lr.Normal}, report.Opts{}); err != nil {
+			f.Close()
+			return "", err
+		}
+		if err := f.Close(); err != nil {
+			return "", err
+		}
+		return line + "; report " + lr.MonitorReport, nil
 	}); err != nil {
 		return err
 	}

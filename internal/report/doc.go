@@ -1,14 +1,17 @@
 // Package report renders profiles and evaluations as self-contained HTML
 // pages: one file with inline CSS and inline SVG charts that opens from
-// disk with no network, fonts, CDNs or external URLs. Two reports exist:
-// the exploratory data analysis of an eda.Profile and the evaluation of a
+// disk with no network, fonts, CDNs or external URLs. Three reports exist:
+// the exploratory data analysis of an eda.Profile, the evaluation of a
 // model (an eval.Report: the gate, metrics, curves, confusion matrix,
-// residuals, business value, importance, learning curve):
+// residuals, business value, importance, learning curve) and a monitor run
+// (a monitor.Result: alarms, violations, per-feature baseline vs current
+// distributions and scores, quality, scores over time):
 //
 //	f, err := os.Create("churn-eda.html")
 //	...
 //	err = report.EDA(f, profile, report.Opts{})
 //	err = report.Eval(g, evaluation, report.Opts{})
+//	err = report.Monitor(h, result, history, report.Opts{})
 //
 // # Output is deterministic
 //
@@ -42,7 +45,9 @@
 //     and learning curves, residual scatters), long curves thinned to the
 //     pixel;
 //   - confusionChart: a class × class matrix with counts and row shares;
-//   - errorBars: horizontal bars with ±std whiskers.
+//   - errorBars: horizontal bars with ±std whiskers;
+//   - grouped bars (monitorchart.go): baseline vs current shares per bin or
+//     category.
 //
 // Axes use "nice" ticks (1, 2 or 5 times a power of ten) with one
 // precision per axis and k/M/G suffixes; long labels are cut with an
