@@ -455,10 +455,11 @@ func business(y []int, scores []float64, thr float64, vm *config.ValueMatrix) (*
 	return b, nil
 }
 
-// primaryMetric is the metric importance and the diagnosis measure: the
-// goal's first model-metric criterion, else ROC-AUC (binary), accuracy
-// (multiclass) or RMSE (regression).
-func primaryMetric(task string, goal *config.Goal) string {
+// PrimaryMetric is the metric that permutation importance, the gate's
+// diagnosis and retraining's comparison measure: the goal's first
+// model-metric criterion, else ROC-AUC (binary), accuracy (multiclass) or
+// RMSE (regression).
+func PrimaryMetric(task string, goal *config.Goal) string {
 	if goal != nil {
 		for _, c := range goal.Criteria {
 			if c.Metric != "" {
@@ -505,7 +506,7 @@ func importance(ctx context.Context, rep *Report, m *predict.Model, x *frame.Fra
 		}
 		y = ys
 	}
-	name := primaryMetric(rep.Task, o.Goal)
+	name := PrimaryMetric(rep.Task, o.Goal)
 	rep.ImportanceMetric = name
 	sign := 1.0
 	if !config.HigherIsBetter(name) {

@@ -142,7 +142,7 @@ func (s *Service) Retrain(ctx context.Context, o Options) (*Outcome, error) {
 	if trainRef == "" {
 		return nil, fault.Invalid("retrain: %s@%d does not name its training data", ep.Model, ep.Version)
 	}
-	out := &Outcome{Endpoint: ep.Name, Champion: fmt.Sprintf("%s@%d", ep.Model, ep.Version), Metric: primaryMetric(pkg.Task, o.Goal)}
+	out := &Outcome{Endpoint: ep.Name, Champion: fmt.Sprintf("%s@%d", ep.Model, ep.Version), Metric: eval.PrimaryMetric(pkg.Task, o.Goal)}
 
 	opts, _ := json.Marshal(map[string]any{"endpoint": ep.Name, "champion": out.Champion, "alias": o.Alias, "recent_frac": o.RecentFrac})
 	run, err := s.Store.CreateRun(ctx, store.NewRun{Name: "retrain-" + ep.Name, Kind: store.RunRetrain, Target: pkg.Target,
@@ -282,23 +282,6 @@ func failedLines(g *eval.Gate) string {
 		}
 	}
 	return s
-}
-
-// primaryMetric is the goal's first model-metric criterion, else the
-// task's default.
-func primaryMetric(task string, g *config.Goal) string {
-	for _, c := range g.Criteria {
-		if c.Metric != "" {
-			return c.Metric
-		}
-	}
-	switch task {
-	case predict.TaskBinary:
-		return "roc_auc"
-	case predict.TaskMulticlass:
-		return "accuracy"
-	}
-	return "rmse"
 }
 
 // ingest writes labelled captured rows as a CSV with the training
