@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mlcycle/mlcycle/predict"
 )
@@ -42,7 +43,10 @@ func TestAtomicSwitch(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range 300 {
+			// At least 300 requests each, and on until both versions have
+			// answered (the swapper may be scheduled late on a busy machine).
+			start := time.Now()
+			for i := 0; i < 300 || (seen[1].Load() == 0 || seen[2].Load() == 0) && time.Since(start) < 20*time.Second; i++ {
 				code, b, _ := do(t, h, "POST", "/endpoints/churn/invocations", "application/json", body)
 				if code != http.StatusOK {
 					t.Errorf("status %d during a switch: %s", code, b)
