@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/google/uuid"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -160,8 +161,14 @@ type live struct {
 	head     []byte   // `{"model":...,"version":N,"predictions":[`
 }
 
+// randPool turns on google/uuid's pool of random bytes once: inference ids
+// then cost no system call each (they identify rows for joins; they are
+// not secrets).
+var randPool sync.Once
+
 // New returns a server with no endpoints, not ready (SetReady).
 func New(cfg Config, d Deps) (*Server, error) {
+	randPool.Do(uuid.EnableRandPool)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
