@@ -48,10 +48,11 @@ r = list(csv.reader(sys.stdin)); h, v = r[0][:-1], r[1][:-1]
 json.dump({"instances": [{k: float(x) for k, x in zip(h, v)}]}, open(sys.argv[1], "w"))' "$BODY"
 FEATURES=$(head -1 "$CSV" | sed 's/,target$//')
 
+RESULTS="$WORK/results.txt"
 load() { # name url
   for c in $CONNS; do
     out=$(WRK_BODY_FILE="$BODY" wrk -t1 -c"$c" -d"${DURATION}s" --latency --timeout 5s -s "$OLDPWD/bench/post_row.lua" "$2" | grep '^WRK')
-    echo "$1 connections=$c ${out#WRK }"
+    echo "$1 connections=$c ${out#WRK }" | tee -a "$RESULTS"
   done
 }
 wait_up() { for _ in $(seq 1 100); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "server at $1 did not start" >&2; return 1; }
@@ -71,3 +72,7 @@ ANCHOR=$!
 wait_up "http://127.0.0.1:$APORT/ping"
 load gunicorn+xgboost "http://127.0.0.1:$APORT/invocations"
 kill "$ANCHOR"; wait "$ANCHOR" 2>/dev/null || true
+for c in $CONNS; do
+  awk -v c="connections=$c" '$2 == c { split($3, a, "="); r[$1] = a[2] } END {
+    if (r["gunicorn+xgboost"] > 0) printf "ratio at %s: mlcycle / gunicorn+xgboost = %.1fx (goal >= 10)\n", c, r["mlcycle"] / r["gunicorn+xgboost"] }' "$RESULTS"
+done
