@@ -4,13 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/mlcycle/mlcycle/internal/batch"
 )
@@ -62,8 +59,8 @@ returns the same version and computes nothing.`,
 				defer cancel()
 				_ = stop(sctx)
 			}()
-			pr := st.batchProgress(st.progressLogger(cmd, a.Log))
-			o.Progress = pr.update
+			pr := st.progress(st.progressLogger(cmd, a.Log), "scoring")
+			o.Progress = func(done, total int64) { pr.step(done, total, "", "rows", done, "of", total) }
 			start := time.Now()
 			res, err := svc.Run(ctx, o)
 			pr.done()
@@ -111,50 +108,4 @@ func printBatch(w io.Writer, res *batch.Result, secs float64) {
 		fmt.Fprintf(w, ", %d resumed from an interrupted run", res.Reused)
 	}
 	fmt.Fprintln(w)
-}
-
-// batchProgress shows scored rows: a progress bar on a terminal, a log
-// line per tenth of the rows otherwise (as trainProgress).
-type batchProgress struct {
-	bar  *progressbar.ProgressBar
-	log  *slog.Logger
-	next int64
-}
-
-func (st *state) batchProgress(log *slog.Logger) *batchProgress {
-	p := &batchProgress{log: log}
-	f, ok := st.env.Stderr.(*os.File)
-	if ok && !st.json && term.IsTerminal(int(f.Fd())) {
-		p.bar = progressbar.NewOptions64(-1,
-			progressbar.OptionSetWriter(f),
-			progressbar.OptionSetDescription("scoring"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionSetElapsedTime(true),
-			progressbar.OptionClearOnFinish(),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionSetWidth(30),
-		)
-	}
-	return p
-}
-
-func (p *batchProgress) update(done, total int64) {
-	if p.bar != nil {
-		if p.bar.GetMax64() != total {
-			p.bar.ChangeMax64(total)
-		}
-		_ = p.bar.Set64(done)
-		return
-	}
-	if step := max(total/10, 1); done > 0 && (done >= p.next || done == total) {
-		p.next = done + step
-		p.log.Info("scoring", "rows", done, "of", total)
-	}
-}
-
-func (p *batchProgress) done() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
-	}
 }

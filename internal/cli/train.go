@@ -3,16 +3,12 @@ package cli
 import (
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
-	"os"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/mlcycle/mlcycle/internal/train"
 )
@@ -79,8 +75,8 @@ budget.train_seconds stops training at the budget.`,
 			if !cmd.Flags().Changed("valid-frac") && o.Valid != "" {
 				o.ValidFrac = 0
 			}
-			pr := st.trainProgress(st.progressLogger(cmd, a.Log))
-			o.Hooks.Round = pr.round
+			pr := st.progress(st.progressLogger(cmd, a.Log), "training")
+			o.Hooks.Round = roundProgress(pr)
 			o.Phase = pr.phase
 			res, err := a.Train.Train(cmd.Context(), o)
 			pr.done()
@@ -117,68 +113,17 @@ budget.train_seconds stops training at the budget.`,
 	return cmd
 }
 
-// trainProgress shows boosting rounds: a progress bar with the validation
-// metric and an ETA on a terminal, a log line every tenth of the rounds
-// otherwise. Nothing with --json, except the log lines.
-type trainProgress struct {
-	bar    *progressbar.ProgressBar
-	log    *slog.Logger
-	next   int
-	cancel func()
-}
-
-func (st *state) trainProgress(log *slog.Logger) *trainProgress {
-	p := &trainProgress{log: log, cancel: func() {}}
-	f, ok := st.env.Stderr.(*os.File)
-	if ok && !st.json && term.IsTerminal(int(f.Fd())) {
-		p.bar = progressbar.NewOptions(-1,
-			progressbar.OptionSetWriter(f),
-			progressbar.OptionSetDescription("training"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionSetElapsedTime(true),
-			progressbar.OptionClearOnFinish(),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionSetWidth(30),
-		)
-	}
-	return p
-}
-
-func (p *trainProgress) round(round, total int, metric string, tr, va float64) {
-	if p.bar != nil {
-		if p.bar.GetMax() != total {
-			p.bar.ChangeMax(total)
-		}
+// roundProgress adapts progress to boosting rounds: the validation metric
+// in the bar's description and in the log line.
+func roundProgress(p *progress) func(round, total int, metric string, tr, va float64) {
+	return func(round, total int, metric string, tr, va float64) {
 		desc := fmt.Sprintf("round %d/%d", round, total)
+		attrs := []any{"round", round, "of", total}
 		if !math.IsNaN(va) {
 			desc += fmt.Sprintf("  valid %s %.5f", metric, va)
+			attrs = append(attrs, "valid_"+metric, va)
 		}
-		p.bar.Describe(desc)
-		_ = p.bar.Set(round)
-		return
-	}
-	if step := max(total/10, 1); round >= p.next || round == total {
-		p.next = round + step
-		args := []any{"round", round, "of", total}
-		if !math.IsNaN(va) {
-			args = append(args, "valid_"+metric, va)
-		}
-		p.log.Info("training", args...)
-	}
-}
-
-func (p *trainProgress) phase(what string) {
-	if p.bar != nil {
-		p.bar.Describe(what)
-		return
-	}
-	p.log.Info(what)
-}
-
-func (p *trainProgress) done() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
+		p.step(int64(round), int64(total), desc, attrs...)
 	}
 }
 
