@@ -70,7 +70,7 @@ func names(schema []Field) []string {
 func column(f Field, n int, get func(r int) any) (frame.Column, error) {
 	missing := make([]bool, n)
 	bad := func(r int, v any, want string) error {
-		return fmt.Errorf("%w: record %d: field %q: %s is not %s", ErrInput, r, f.Name, show(v), want)
+		return fmt.Errorf("%w: record %d: field %q: %s is not %s", ErrInput, r, f.Name, ShowValue(v), want)
 	}
 	switch f.Logical {
 	case frame.LogicalInteger, frame.LogicalFloat:
@@ -215,8 +215,9 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, err
 }
 
-// show renders a value for an error message, cut to 40 characters.
-func show(v any) string {
+// ShowValue renders a request value for an error message: its JSON, cut
+// to 40 characters.
+func ShowValue(v any) string {
 	b, err := json.Marshal(v)
 	s := string(b)
 	if err != nil {

@@ -201,7 +201,7 @@ func labelText(m *predict.Model, v any) (string, error) {
 				return strconv.FormatFloat(f, 'g', -1, 64), nil
 			}
 		}
-		return "", fmt.Errorf("label %s is not a number (the model is a regression)", show(v))
+		return "", fmt.Errorf("label %s is not a number (the model is a regression)", predict.ShowValue(v))
 	}
 	var s string
 	switch x := v.(type) {
@@ -212,20 +212,12 @@ func labelText(m *predict.Model, v any) (string, error) {
 	case bool:
 		s = strconv.FormatBool(x)
 	default:
-		return "", fmt.Errorf("label %s is not a class label", show(v))
+		return "", fmt.Errorf("label %s is not a class label", predict.ShowValue(v))
 	}
 	if !slices.Contains(m.Classes(), s) {
 		return "", fmt.Errorf("label %q is not a class of the model (%s)", s, strings.Join(m.Classes(), ", "))
 	}
 	return s, nil
-}
-
-func show(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil || len(b) > 40 {
-		return fmt.Sprintf("%.40v", v)
-	}
-	return string(b)
 }
 
 // Captured is a captured row: its inference id, when it was predicted and

@@ -256,7 +256,7 @@ func decodeV2(ep *live, body []byte, maxRows int) ([]map[string]any, string, *ap
 				continue
 			}
 			if err := want(v); err != "" {
-				return nil, req.ID, badRequest(in.Name, i, "input %q, row %d: %s is not %s (datatype %s)", in.Name, i, show(v), err, in.Datatype)
+				return nil, req.ID, badRequest(in.Name, i, "input %q, row %d: %s is not %s (datatype %s)", in.Name, i, predict.ShowValue(v), err, in.Datatype)
 			}
 		}
 		cols[k] = data
@@ -349,19 +349,6 @@ func isWhole(v any) string {
 	return ""
 }
 
-// show renders a value for an error message, cut to 40 characters.
-func show(v any) string {
-	b, err := json.Marshal(v)
-	s := string(b)
-	if err != nil {
-		s = fmt.Sprint(v)
-	}
-	if len(s) > 40 {
-		s = s[:37] + "..."
-	}
-	return s
-}
-
 // frameOf builds the model's input frame from decoded records through
 // predict.FrameFromRecords (the one conversion path); on failure it finds
 // the record and field at fault, trying them one by one in the order
@@ -391,7 +378,7 @@ func frameOf(ep *live, recs []map[string]any) (*frame.Frame, *apiError) {
 				continue
 			}
 			if _, err := predict.FrameFromRecords(ep.schema, []map[string]any{{fl.Name: v}}); err != nil {
-				return nil, badRequest(fl.Name, r, "row %d: field %q: %s is not %s", r, fl.Name, show(v), wantOf(fl.Logical))
+				return nil, badRequest(fl.Name, r, "row %d: field %q: %s is not %s", r, fl.Name, predict.ShowValue(v), wantOf(fl.Logical))
 			}
 		}
 	}
