@@ -355,3 +355,72 @@ func TestWalkNum(t *testing.T) {
 		}
 	}
 }
+
+// TestPredictSmallBatches predicts batches of 1 to 9 rows — the rows that
+// do not fill a group of four take the one-row walk — and checks that
+// every row equals the whole-frame prediction, with and without missing
+// values.
+func TestPredictSmallBatches(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	hx, y := higgsLike(t, 3000)
+	r := rand.New(rand.NewPCG(7, 8))
+	var cols []frame.Column
+	for _, c := range hx.Columns() {
+		v := slices.Clone(c.(*frame.FloatColumn).Values())
+		for i := range v {
+			if r.Float64() < 0.03 {
+				v[i] = math.NaN()
+			}
+		}
+		fc, err := frame.NewFloat(c.Name(), v, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols = append(cols, fc)
+	}
+	x, err := frame.New(cols...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Fit(ctx, Data{X: x, Y: y}, nil, Params{Objective: BinaryLogistic, NEstimators: 40, MaxDepth: 6, LearningRate: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Model.predictor() == nil {
+		t.Fatal("the model has no float-walk layout: the test would not reach walkBlock")
+	}
+	want, err := res.Model.Predict(ctx, x, Margin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nan := 0
+	for lo, n := 0, 1; lo+n <= x.Len() && lo < 400; lo, n = lo+n, n%9+1 {
+		rows := make([]int, n)
+		for i := range rows {
+			rows[i] = lo + i
+		}
+		sub, err := x.Take(rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd, _ := res.Model.newReader(sub)
+		buf := make([]float64, n*sub.NumColumns())
+		rd.fill(buf, 0, n)
+		for _, v := range buf {
+			if v != v {
+				nan++
+			}
+		}
+		got, err := res.Model.Predict(ctx, sub, Margin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want[lo:lo+n]) {
+			t.Fatalf("rows %d..%d predicted alone: %v, in the whole frame: %v", lo, lo+n-1, got, want[lo:lo+n])
+		}
+	}
+	if nan == 0 {
+		t.Fatal("the test rows hold no missing value: the NaN walks went untested")
+	}
+}
