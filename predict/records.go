@@ -27,35 +27,24 @@ import (
 // outside the schema, or a value that does not convert, is an error
 // wrapping ErrInput that names the record (0-based) and the field.
 func FrameFromRecords(schema []Field, recs []map[string]any) (*frame.Frame, error) {
-	byName := make(map[string]int, len(schema))
-	for i, f := range schema {
-		byName[f.Name] = i
-	}
-	present := make([]bool, len(schema))
+	rows := NewRows(schema, len(recs))
 	for r, rec := range recs {
 		for k := range rec {
-			i, ok := byName[k]
-			if !ok {
+			if rows.Index(k) < 0 {
 				return nil, fmt.Errorf("%w: record %d: unknown field %q (the model reads: %s)", ErrInput, r, k, strings.Join(names(schema), ", "))
 			}
-			present[i] = true
 		}
 	}
-	var cols []frame.Column
-	for i, f := range schema {
-		if !present[i] {
-			continue
+	for j, f := range schema {
+		for r, rec := range recs {
+			if v, ok := rec[f.Name]; ok {
+				if err := rows.Set(r, j, v); err != nil {
+					return nil, err
+				}
+			}
 		}
-		c, err := column(f, len(recs), func(r int) any { return recs[r][f.Name] })
-		if err != nil {
-			return nil, err
-		}
-		cols = append(cols, c)
 	}
-	if len(cols) == 0 {
-		return nil, fmt.Errorf("%w: no record has any of the model's fields (%s)", ErrInput, strings.Join(names(schema), ", "))
-	}
-	return frame.New(cols...)
+	return rows.Frame()
 }
 
 func names(schema []Field) []string {
@@ -66,111 +55,223 @@ func names(schema []Field) []string {
 	return out
 }
 
-// column converts the values of field f in n records.
-func column(f Field, n int, get func(r int) any) (frame.Column, error) {
-	missing := make([]bool, n)
-	bad := func(r int, v any, want string) error {
+// Rows builds the frame of n records value by value, with the conversions
+// of FrameFromRecords (which is built on it): request decoders fill it
+// straight from the request body, without a map per record. A value not
+// set is missing; a column with no value set is left out of the frame.
+// The zero Rows is not usable; NewRows makes one.
+type Rows struct {
+	schema []Field
+	n      int
+	cols   []rowsCol
+	nums   []float64 // n values per numeric field, allocated once
+	miss   []bool    // n flags per field
+	byName map[string]int
+}
+
+type rowsCol struct {
+	set  bool
+	nums []float64
+	bs   []bool
+	strs []string
+	ts   []int64
+	miss []bool
+}
+
+// NewRows returns a builder of n records of schema.
+func NewRows(schema []Field, n int) *Rows {
+	b := &Rows{schema: schema, n: n, cols: make([]rowsCol, len(schema))}
+	numeric := 0
+	for _, f := range schema {
+		if f.Logical == frame.LogicalInteger || f.Logical == frame.LogicalFloat {
+			numeric++
+		}
+	}
+	b.nums = make([]float64, numeric*n)
+	b.miss = make([]bool, len(schema)*n)
+	off := 0
+	for j, f := range schema {
+		c := &b.cols[j]
+		c.miss = b.miss[j*n : (j+1)*n : (j+1)*n]
+		if f.Logical == frame.LogicalInteger || f.Logical == frame.LogicalFloat {
+			c.nums = b.nums[off*n : (off+1)*n : (off+1)*n]
+			off++
+		}
+	}
+	return b
+}
+
+// Index returns the schema position of a field, or -1.
+func (b *Rows) Index(name string) int {
+	if b.byName == nil {
+		b.byName = make(map[string]int, len(b.schema))
+		for j, f := range b.schema {
+			b.byName[f.Name] = j
+		}
+	}
+	if j, ok := b.byName[name]; ok {
+		return j
+	}
+	return -1
+}
+
+// start marks column j as having values: every row missing until set.
+func (b *Rows) start(j int) *rowsCol {
+	c := &b.cols[j]
+	if c.set {
+		return c
+	}
+	c.set = true
+	for r := range c.miss {
+		c.miss[r] = true
+	}
+	switch b.schema[j].Logical {
+	case frame.LogicalBoolean:
+		c.bs = make([]bool, b.n)
+	case frame.LogicalCategorical, frame.LogicalText:
+		c.strs = make([]string, b.n)
+	case frame.LogicalDate, frame.LogicalTimestamp:
+		c.ts = make([]int64, b.n)
+	}
+	return c
+}
+
+// SetNumber sets field j of record r to a JSON number: Set(r, j, x)
+// without boxing x for numeric fields.
+func (b *Rows) SetNumber(r, j int, x float64) error {
+	if c := &b.cols[j]; c.nums != nil && x == x {
+		b.start(j)
+		c.nums[r], c.miss[r] = x, false
+		return nil
+	}
+	return b.Set(r, j, x)
+}
+
+// Set sets field j of record r to v, a decoded JSON value, converting it
+// to the field's type; the error wraps ErrInput and names the record
+// (0-based) and the field.
+func (b *Rows) Set(r, j int, v any) error {
+	f := b.schema[j]
+	c := b.start(j)
+	bad := func(want string) error {
 		return fmt.Errorf("%w: record %d: field %q: %s is not %s", ErrInput, r, f.Name, ShowValue(v), want)
 	}
+	c.miss[r] = false
 	switch f.Logical {
 	case frame.LogicalInteger, frame.LogicalFloat:
-		vals := make([]float64, n)
-		for r := range n {
-			x, ok, err := toNumber(get(r))
-			if err != nil {
-				return nil, bad(r, get(r), "a number")
-			}
-			if !ok {
-				missing[r], vals[r] = true, math.NaN()
-				continue
-			}
-			vals[r] = x
-		}
-		c, err := frame.NewFloat(f.Name, vals, frame.MaskOf(missing))
+		x, ok, err := toNumber(v)
 		if err != nil {
-			return nil, err
+			return bad("a number")
 		}
-		if f.Logical == frame.LogicalInteger {
-			return c.WithLogical(frame.LogicalInteger)
+		if !ok {
+			c.nums[r], c.miss[r] = 0, true
+			return nil
 		}
-		return c, nil
+		c.nums[r] = x
 	case frame.LogicalBoolean:
-		vals := make([]bool, n)
-		for r := range n {
-			switch v := get(r).(type) {
-			case nil:
-				missing[r] = true
-			case bool:
-				vals[r] = v
-			case float64, json.Number, string:
-				s := fmt.Sprint(v)
-				switch strings.ToLower(s) {
-				case "true", "1":
-					vals[r] = true
-				case "false", "0":
-				case "":
-					missing[r] = true
-				default:
-					return nil, bad(r, v, "a boolean")
-				}
+		c.bs[r] = false
+		switch v := v.(type) {
+		case nil:
+			c.miss[r] = true
+		case bool:
+			c.bs[r] = v
+		case float64, json.Number, string:
+			switch strings.ToLower(fmt.Sprint(v)) {
+			case "true", "1":
+				c.bs[r] = true
+			case "false", "0":
+			case "":
+				c.miss[r] = true
 			default:
-				return nil, bad(r, v, "a boolean")
+				return bad("a boolean")
 			}
+		default:
+			return bad("a boolean")
 		}
-		return frame.NewBool(f.Name, vals, frame.MaskOf(missing))
 	case frame.LogicalCategorical, frame.LogicalText:
-		vals := make([]string, n)
-		for r := range n {
-			switch v := get(r).(type) {
-			case nil:
-				missing[r] = true
-			case string:
-				vals[r] = v
-				missing[r] = v == "" && f.Logical == frame.LogicalCategorical
-			case bool:
-				vals[r] = strconv.FormatBool(v)
-			case float64:
-				vals[r] = strconv.FormatFloat(v, 'g', -1, 64)
-			case json.Number:
-				vals[r] = v.String()
-			default:
-				return nil, bad(r, v, "a string")
-			}
+		c.strs[r] = ""
+		switch v := v.(type) {
+		case nil:
+			c.miss[r] = true
+		case string:
+			c.strs[r] = v
+			c.miss[r] = v == "" && f.Logical == frame.LogicalCategorical
+		case bool:
+			c.strs[r] = strconv.FormatBool(v)
+		case float64:
+			c.strs[r] = strconv.FormatFloat(v, 'g', -1, 64)
+		case json.Number:
+			c.strs[r] = v.String()
+		default:
+			return bad("a string")
 		}
-		if f.Logical == frame.LogicalText {
-			return frame.NewString(f.Name, vals, frame.MaskOf(missing))
-		}
-		return frame.NewCategoricalFromStrings(f.Name, vals, frame.MaskOf(missing))
 	case frame.LogicalDate, frame.LogicalTimestamp:
-		vals := make([]int64, n)
-		for r := range n {
-			switch v := get(r).(type) {
-			case nil:
-				missing[r] = true
-			case string:
-				if v == "" {
-					missing[r] = true
-					continue
-				}
-				t, err := parseTime(v)
-				if err != nil {
-					return nil, bad(r, v, "an RFC 3339 timestamp or a YYYY-MM-DD date")
-				}
-				vals[r] = t.UnixNano()
-			default:
-				return nil, bad(r, v, "an RFC 3339 timestamp or a YYYY-MM-DD date")
+		c.ts[r] = 0
+		switch v := v.(type) {
+		case nil:
+			c.miss[r] = true
+		case string:
+			if v == "" {
+				c.miss[r] = true
+				return nil
 			}
+			t, err := parseTime(v)
+			if err != nil {
+				return bad("an RFC 3339 timestamp or a YYYY-MM-DD date")
+			}
+			c.ts[r] = t.UnixNano()
+		default:
+			return bad("an RFC 3339 timestamp or a YYYY-MM-DD date")
 		}
-		c, err := frame.NewTime(f.Name, vals, frame.MaskOf(missing))
+	default:
+		return fmt.Errorf("%w: field %q has unknown type %q", ErrFormat, f.Name, f.Logical)
+	}
+	return nil
+}
+
+// Frame returns the frame of the columns that have values, in schema
+// order. The builder must not be used afterwards (the frame holds its
+// buffers).
+func (b *Rows) Frame() (*frame.Frame, error) {
+	var cols []frame.Column
+	for j, f := range b.schema {
+		c := &b.cols[j]
+		if !c.set {
+			continue
+		}
+		col, err := c.column(f)
 		if err != nil {
 			return nil, err
 		}
-		if f.Logical == frame.LogicalDate {
-			return c.WithLogical(frame.LogicalDate)
-		}
-		return c, nil
+		cols = append(cols, col)
 	}
-	return nil, fmt.Errorf("%w: field %q has unknown type %q", ErrFormat, f.Name, f.Logical)
+	if len(cols) == 0 {
+		return nil, fmt.Errorf("%w: no record has any of the model's fields (%s)", ErrInput, strings.Join(names(b.schema), ", "))
+	}
+	return frame.New(cols...)
+}
+
+func (c *rowsCol) column(f Field) (frame.Column, error) {
+	mask := frame.MaskOf(c.miss)
+	switch f.Logical {
+	case frame.LogicalInteger, frame.LogicalFloat:
+		fc, err := frame.NewFloat(f.Name, c.nums, mask)
+		if err != nil || f.Logical == frame.LogicalFloat {
+			return fc, err
+		}
+		return fc.WithLogical(frame.LogicalInteger)
+	case frame.LogicalBoolean:
+		return frame.NewBool(f.Name, c.bs, mask)
+	case frame.LogicalText:
+		return frame.NewString(f.Name, c.strs, mask)
+	case frame.LogicalCategorical:
+		return frame.NewCategoricalFromStrings(f.Name, c.strs, mask)
+	}
+	tc, err := frame.NewTime(f.Name, c.ts, mask)
+	if err != nil || f.Logical == frame.LogicalTimestamp {
+		return tc, err
+	}
+	return tc.WithLogical(frame.LogicalDate)
 }
 
 // toNumber converts a JSON value to a number; ok is false for a missing

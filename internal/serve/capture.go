@@ -46,7 +46,7 @@ type capRecord struct {
 	id    [16]byte
 	ts    time.Time
 	proto string
-	input map[string]any
+	input []byte // the row as a JSON object on one line
 	res   *predict.Result
 	i     int
 }
@@ -94,7 +94,6 @@ type captureWriter struct {
 	cancel  context.CancelFunc
 	pending map[capKey]*pendingObj
 	bytes   int
-	scratch []byte           // the encoded input of the record being appended
 	now     func() time.Time // real time, for the publication schedule
 	// spoolOnly keeps even a file:// bucket on the spool-and-publish path
 	// of remote buckets (tests of that path).
@@ -208,14 +207,7 @@ func (c *captureWriter) close(ctx context.Context) error {
 func (c *captureWriter) append(r capRecord) (capKey, bool) {
 	ts := r.ts.UTC()
 	k := capKey{endpoint: r.ep.Name, hour: ts.Truncate(time.Hour)}
-	in, err := appendInput(c.scratch[:0], r.ep, r.input)
-	if err != nil {
-		c.log.Error("encode captured input", "endpoint", r.ep.Name, "err", err)
-		c.m.dropped.WithLabelValues(r.ep.Name).Inc()
-		return k, false
-	}
-	c.scratch = in
-	if c.bytes >= maxPendingBytes {
+	if r.input == nil || c.bytes >= maxPendingBytes {
 		c.m.dropped.WithLabelValues(r.ep.Name).Inc()
 		return k, false
 	}
@@ -240,7 +232,7 @@ func (c *captureWriter) append(r capRecord) (capKey, bool) {
 	b = append(b, `,"protocol":"`...)
 	b = append(b, r.proto...)
 	b = append(b, `","input":`...)
-	b = append(b, in...)
+	b = append(b, r.input...)
 	b = append(b, `,"output":{`...)
 	b = appendOutput(b, r.ep, r.res, r.i)
 	b = append(b, "}}\n"...)

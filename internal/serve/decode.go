@@ -388,24 +388,59 @@ func frameOf(ep *live, recs []map[string]any) (*frame.Frame, *apiError) {
 	return nil, &apiError{status: http.StatusInternalServerError, msg: err.Error(), row: -1}
 }
 
-// missingField returns the first required schema column no record has.
-func missingField(ep *live, recs []map[string]any) string {
+// missingColumn returns the first required schema column the frame lacks
+// (no record had it).
+func missingColumn(ep *live, fr *frame.Frame) string {
 	for _, f := range ep.schema {
-		if !f.Required {
-			continue
-		}
-		found := false
-		for _, rec := range recs {
-			if _, ok := rec[f.Name]; ok {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if _, ok := fr.Column(f.Name); f.Required && !ok {
 			return f.Name
 		}
 	}
 	return ""
+}
+
+// decodeRequest turns a request body into the model's input frame and,
+// when capture is set, each row's input as one line of JSON (an object of
+// column → value); reqID is the OIP v2 request id. JSON invocations and
+// KServe v1 take decodeRows when they can; everything else, and every
+// error, goes through the protocol's decoder, predict.FrameFromRecords
+// (frameOf) and appendInput.
+func decodeRequest(ep *live, proto string, csv bool, body []byte, maxRows int, capture bool) (fr *frame.Frame, inputs [][]byte, reqID string, _ *apiError) {
+	if proto != protoV2 && !csv {
+		sc := rowScratchPool.Get().(*rowScratch)
+		defer func() { sc.reset(); rowScratchPool.Put(sc) }()
+		if fr, ok := decodeRows(ep, body, maxRows, sc); ok {
+			if capture {
+				inputs = capturedInputs(body, sc.spans)
+			}
+			return fr, inputs, "", nil
+		}
+	}
+	var recs []map[string]any
+	var aerr *apiError
+	switch {
+	case proto == protoV2:
+		recs, reqID, aerr = decodeV2(ep, body, maxRows)
+	case csv:
+		recs, aerr = decodeCSV(ep, body, maxRows)
+	default:
+		recs, aerr = decodeInstances(ep, body, maxRows)
+	}
+	if aerr != nil {
+		return nil, nil, "", aerr
+	}
+	if fr, aerr = frameOf(ep, recs); aerr != nil {
+		return nil, nil, "", aerr
+	}
+	if capture {
+		inputs = make([][]byte, len(recs))
+		for i, rec := range recs {
+			if in, err := appendInput(nil, ep, rec); err == nil {
+				inputs[i] = in // else nil: the capture drops the record, counted
+			}
+		}
+	}
+	return fr, inputs, reqID, nil
 }
 
 // wantOf says what values a column of a logical type accepts.

@@ -15,11 +15,19 @@
 //
 // Decisions:
 //
-//   - One prediction path. Every protocol decodes its body into records
-//     (column → JSON value), predict.FrameFromRecords converts them with
-//     the schema's rules, and predict.Model.Predict scores them, so a row
-//     scores the same through every protocol and in evaluation. CSV cells
-//     and v2 tensor elements become the same records a JSON body would.
+//   - One prediction path. Every protocol decodes its body into values of
+//     the schema's columns and predict.Rows converts them with the
+//     schema's rules (predict.FrameFromRecords is built on it), and
+//     predict.Model.Predict scores them, so a row scores the same through
+//     every protocol and in evaluation. CSV cells and v2 tensor elements
+//     become the same records a JSON body would. JSON bodies of the common
+//     shapes ({"instances": [objects]}, [objects], one object, scalar
+//     values, plain keys) skip the records: decodeRows reads them straight
+//     into predict.Rows, and falls back to the general path on anything
+//     else — which then gives the same frame or the error — so it never
+//     decides an error itself (a differential fuzz test holds the two to
+//     the same frames). A single-row request spends most of its server
+//     time in the HTTP stack, not in decoding.
 //   - Atomic switches. The endpoints are an immutable map behind an
 //     atomic.Pointer; a request loads it once, so it uses one model version
 //     from decoding to response, and Set never blocks or fails a request.
@@ -37,20 +45,18 @@
 //     that outlives the Timeout gets 504. A client that leaves is recorded
 //     as 499 and gets nothing. Panics become 500 with an error id that is
 //     logged with the stack.
-//   - Capture never slows a request. Sampled rows go, unencoded, to a
-//     bounded channel; when it is full they are dropped and counted. One
-//     goroutine encodes them and appends them to one object per endpoint
-//     and hour. Blob objects cannot be appended to, so it rewrites the
-//     object (read, append, put) at most once a second per object, sooner
-//     when 1,000 lines wait, and on Close; after a rewrite that took d, the
-//     next waits at least 10 d, bounding the cost as the hour's object
-//     grows. Two servers capturing the same endpoint in one store would
-//     overwrite each other's lines: one server per project.
+//   - Capture never slows a request. Sampled rows go to a bounded channel
+//     with their input as the request sent it (the instance's bytes of a
+//     JSON body, on one line; other bodies re-encoded in schema order);
+//     when the channel is full they are dropped and counted. One goroutine
+//     encodes the records and appends them to one object per endpoint and
+//     hour (docs/format/capture.md; in place for a file:// store, spooled
+//     and published for remote stores). Two servers capturing the same
+//     endpoint in one store would overwrite each other's lines: one
+//     server per project.
 //   - Hand-written response encoding. Responses have fixed shapes, so they
 //     are appended to pooled buffers without reflection; floats use the
 //     shortest form that reads back exactly (bit-identical probabilities).
-//     Request bodies are decoded with encoding/json: most of a single-row
-//     request's time is the model itself.
 //   - Metric labels stay bounded: requests to unknown endpoints are
 //     counted under endpoint="".
 package serve

@@ -214,20 +214,8 @@ func (s *Server) predictRequest(w http.ResponseWriter, r *http.Request, proto st
 		return writeError(w, bodyTooLarge(s.cfg.MaxBodyBytes))
 	}
 
-	var recs []map[string]any
-	var reqID string
-	switch {
-	case proto == protoV2:
-		recs, reqID, aerr = decodeV2(ep, body.Bytes(), s.cfg.MaxRows)
-	case csv:
-		recs, aerr = decodeCSV(ep, body.Bytes(), s.cfg.MaxRows)
-	default:
-		recs, aerr = decodeInstances(ep, body.Bytes(), s.cfg.MaxRows)
-	}
-	if aerr != nil {
-		return writeError(w, aerr)
-	}
-	fr, aerr := frameOf(ep, recs)
+	capture := s.capture != nil && ep.CapturePercent > 0
+	fr, inputs, reqID, aerr := decodeRequest(ep, proto, csv, body.Bytes(), s.cfg.MaxRows, capture)
 	if aerr != nil {
 		return writeError(w, aerr)
 	}
@@ -245,7 +233,7 @@ func (s *Server) predictRequest(w http.ResponseWriter, r *http.Request, proto st
 		case ctx.Err() != nil:
 			return writeError(w, &apiError{status: http.StatusGatewayTimeout, row: -1, msg: fmt.Sprintf("prediction did not finish within %v", s.cfg.Timeout)})
 		case errors.Is(err, predict.ErrInput):
-			if f := missingField(ep, recs); f != "" {
+			if f := missingColumn(ep, fr); f != "" {
 				return writeError(w, badRequest(f, -1, "missing required column %q: the model cannot fill it in, send it with every row", f))
 			}
 			return writeError(w, badRequest("", -1, "%v", err))
@@ -278,11 +266,11 @@ func (s *Server) predictRequest(w http.ResponseWriter, r *http.Request, proto st
 		respPool.Put(bp)
 	}
 	s.m.rows.WithLabelValues(ep.Name).Add(float64(n))
-	if s.capture != nil && ep.CapturePercent > 0 {
+	if capture {
 		ts := s.clock.Now()
 		for i := range n {
 			if ep.CapturePercent >= 100 || rand.Float64()*100 < ep.CapturePercent {
-				s.capture.add(capRecord{ep: ep, id: ids[i], ts: ts, proto: proto, input: recs[i], res: res, i: i})
+				s.capture.add(capRecord{ep: ep, id: ids[i], ts: ts, proto: proto, input: inputs[i], res: res, i: i})
 			}
 		}
 	}

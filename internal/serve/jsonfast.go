@@ -54,7 +54,7 @@ func (p *jsonParser) value(depth int) (any, bool) {
 	case c == '[':
 		return p.array(depth)
 	case c == '"':
-		return p.str()
+		return p.text()
 	case c == '-' || c >= '0' && c <= '9':
 		return p.number()
 	case c == 't':
@@ -88,7 +88,7 @@ func (p *jsonParser) object(depth int) (any, bool) {
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
 			return nil, false
 		}
-		k, ok := p.str()
+		k, ok := p.text()
 		if !ok {
 			return nil, false
 		}
@@ -102,7 +102,7 @@ func (p *jsonParser) object(depth int) (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		m[k.(string)] = v
+		m[k] = v
 		p.space()
 		if p.i >= len(p.b) {
 			return nil, false
@@ -150,9 +150,9 @@ func (p *jsonParser) array(depth int) (any, bool) {
 	}
 }
 
-// str decodes a string; invalid UTF-8 and lone surrogates become U+FFFD,
+// text decodes a string; invalid UTF-8 and lone surrogates become U+FFFD,
 // as encoding/json does.
-func (p *jsonParser) str() (any, bool) {
+func (p *jsonParser) text() (string, bool) {
 	p.i++ // opening quote
 	start := p.i
 	// Fast path: no escapes, ASCII or valid UTF-8.
@@ -172,7 +172,7 @@ func (p *jsonParser) str() (any, bool) {
 		p.i++
 	}
 	if p.i >= len(p.b) || p.b[p.i] < 0x20 {
-		return nil, false
+		return "", false
 	}
 	// Slow path with escapes.
 	out := append([]byte(nil), p.b[start:p.i]...)
@@ -186,7 +186,7 @@ func (p *jsonParser) str() (any, bool) {
 			}
 			return string([]rune(string(out))), true
 		case c < 0x20:
-			return nil, false
+			return "", false
 		case c != '\\':
 			out = append(out, c)
 			p.i++
@@ -194,7 +194,7 @@ func (p *jsonParser) str() (any, bool) {
 		}
 		p.i++
 		if p.i >= len(p.b) {
-			return nil, false
+			return "", false
 		}
 		e := p.b[p.i]
 		p.i++
@@ -214,7 +214,7 @@ func (p *jsonParser) str() (any, bool) {
 		case 'u':
 			r, ok := p.hex4()
 			if !ok {
-				return nil, false
+				return "", false
 			}
 			if utf16.IsSurrogate(r) {
 				r2 := rune(-1)
@@ -223,7 +223,7 @@ func (p *jsonParser) str() (any, bool) {
 					p.i += 2
 					var ok2 bool
 					if r2, ok2 = p.hex4(); !ok2 {
-						return nil, false
+						return "", false
 					}
 					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
 						out = utf8.AppendRune(out, d)
@@ -235,10 +235,10 @@ func (p *jsonParser) str() (any, bool) {
 			}
 			out = utf8.AppendRune(out, r)
 		default:
-			return nil, false
+			return "", false
 		}
 	}
-	return nil, false
+	return "", false
 }
 
 func (p *jsonParser) hex4() (rune, bool) {
@@ -262,9 +262,17 @@ func (p *jsonParser) hex4() (rune, bool) {
 	return r, true
 }
 
-// number scans JSON's number grammar strictly and converts with
-// strconv.ParseFloat, as encoding/json does.
+// number is num as a JSON value.
 func (p *jsonParser) number() (any, bool) {
+	if x, ok := p.num(); ok {
+		return x, true
+	}
+	return nil, false
+}
+
+// num scans JSON's number grammar strictly and converts with
+// strconv.ParseFloat, as encoding/json does.
+func (p *jsonParser) num() (float64, bool) {
 	start := p.i
 	if p.b[p.i] == '-' {
 		p.i++
@@ -278,17 +286,17 @@ func (p *jsonParser) number() (any, bool) {
 		return n
 	}
 	if p.i >= len(p.b) {
-		return nil, false
+		return 0, false
 	}
 	if p.b[p.i] == '0' {
 		p.i++
 	} else if digits() == 0 {
-		return nil, false
+		return 0, false
 	}
 	if p.i < len(p.b) && p.b[p.i] == '.' {
 		p.i++
 		if digits() == 0 {
-			return nil, false
+			return 0, false
 		}
 	}
 	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
@@ -297,12 +305,12 @@ func (p *jsonParser) number() (any, bool) {
 			p.i++
 		}
 		if digits() == 0 {
-			return nil, false
+			return 0, false
 		}
 	}
 	f, err := strconv.ParseFloat(string(p.b[start:p.i]), 64)
 	if err != nil {
-		return nil, false
+		return 0, false
 	}
 	return f, true
 }
