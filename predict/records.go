@@ -60,45 +60,30 @@ func names(schema []Field) []string {
 // straight from the request body, without a map per record. A value not
 // set is missing; a column with no value set is left out of the frame.
 // The zero Rows is not usable; NewRows makes one.
+//
+// Storage is pointer-free for numeric columns — a serving request of
+// numeric fields costs a handful of allocations: n values and n missing
+// flags per field in two slices, other types' slices made on first use.
 type Rows struct {
 	schema []Field
 	n      int
-	cols   []rowsCol
-	nums   []float64 // n values per numeric field, allocated once
+	set    []bool    // per field: some record has it
+	nums   []float64 // n values per field (numeric fields)
 	miss   []bool    // n flags per field
+	other  []rowsCol // per field, for non-numeric fields; nil until needed
 	byName map[string]int
 }
 
 type rowsCol struct {
-	set  bool
-	nums []float64
 	bs   []bool
 	strs []string
 	ts   []int64
-	miss []bool
 }
 
 // NewRows returns a builder of n records of schema.
 func NewRows(schema []Field, n int) *Rows {
-	b := &Rows{schema: schema, n: n, cols: make([]rowsCol, len(schema))}
-	numeric := 0
-	for _, f := range schema {
-		if f.Logical == frame.LogicalInteger || f.Logical == frame.LogicalFloat {
-			numeric++
-		}
-	}
-	b.nums = make([]float64, numeric*n)
-	b.miss = make([]bool, len(schema)*n)
-	off := 0
-	for j, f := range schema {
-		c := &b.cols[j]
-		c.miss = b.miss[j*n : (j+1)*n : (j+1)*n]
-		if f.Logical == frame.LogicalInteger || f.Logical == frame.LogicalFloat {
-			c.nums = b.nums[off*n : (off+1)*n : (off+1)*n]
-			off++
-		}
-	}
-	return b
+	return &Rows{schema: schema, n: n, set: make([]bool, len(schema)),
+		nums: make([]float64, len(schema)*n), miss: make([]bool, len(schema)*n)}
 }
 
 // Index returns the schema position of a field, or -1.
@@ -115,17 +100,30 @@ func (b *Rows) Index(name string) int {
 	return -1
 }
 
-// start marks column j as having values: every row missing until set.
-func (b *Rows) start(j int) *rowsCol {
-	c := &b.cols[j]
-	if c.set {
-		return c
+func isNumeric(logical string) bool {
+	return logical == frame.LogicalInteger || logical == frame.LogicalFloat
+}
+
+// start marks column j as having values (every row missing until set) and
+// returns its missing flags.
+func (b *Rows) start(j int) []bool {
+	miss := b.miss[j*b.n : (j+1)*b.n : (j+1)*b.n]
+	if b.set[j] {
+		return miss
 	}
-	c.set = true
-	for r := range c.miss {
-		c.miss[r] = true
+	b.set[j] = true
+	for r := range miss {
+		miss[r] = true
 	}
-	switch b.schema[j].Logical {
+	logical := b.schema[j].Logical
+	if isNumeric(logical) {
+		return miss
+	}
+	if b.other == nil {
+		b.other = make([]rowsCol, len(b.schema))
+	}
+	c := &b.other[j]
+	switch logical {
 	case frame.LogicalBoolean:
 		c.bs = make([]bool, b.n)
 	case frame.LogicalCategorical, frame.LogicalText:
@@ -133,15 +131,15 @@ func (b *Rows) start(j int) *rowsCol {
 	case frame.LogicalDate, frame.LogicalTimestamp:
 		c.ts = make([]int64, b.n)
 	}
-	return c
+	return miss
 }
 
 // SetNumber sets field j of record r to a JSON number: Set(r, j, x)
 // without boxing x for numeric fields.
 func (b *Rows) SetNumber(r, j int, x float64) error {
-	if c := &b.cols[j]; c.nums != nil && x == x {
-		b.start(j)
-		c.nums[r], c.miss[r] = x, false
+	if isNumeric(b.schema[j].Logical) && x == x {
+		b.start(j)[r] = false
+		b.nums[j*b.n+r] = x
 		return nil
 	}
 	return b.Set(r, j, x)
@@ -152,11 +150,11 @@ func (b *Rows) SetNumber(r, j int, x float64) error {
 // (0-based) and the field.
 func (b *Rows) Set(r, j int, v any) error {
 	f := b.schema[j]
-	c := b.start(j)
+	miss := b.start(j)
 	bad := func(want string) error {
 		return fmt.Errorf("%w: record %d: field %q: %s is not %s", ErrInput, r, f.Name, ShowValue(v), want)
 	}
-	c.miss[r] = false
+	miss[r] = false
 	switch f.Logical {
 	case frame.LogicalInteger, frame.LogicalFloat:
 		x, ok, err := toNumber(v)
@@ -164,15 +162,15 @@ func (b *Rows) Set(r, j int, v any) error {
 			return bad("a number")
 		}
 		if !ok {
-			c.nums[r], c.miss[r] = 0, true
-			return nil
+			x, miss[r] = 0, true
 		}
-		c.nums[r] = x
+		b.nums[j*b.n+r] = x
 	case frame.LogicalBoolean:
+		c := &b.other[j]
 		c.bs[r] = false
 		switch v := v.(type) {
 		case nil:
-			c.miss[r] = true
+			miss[r] = true
 		case bool:
 			c.bs[r] = v
 		case float64, json.Number, string:
@@ -181,7 +179,7 @@ func (b *Rows) Set(r, j int, v any) error {
 				c.bs[r] = true
 			case "false", "0":
 			case "":
-				c.miss[r] = true
+				miss[r] = true
 			default:
 				return bad("a boolean")
 			}
@@ -189,13 +187,14 @@ func (b *Rows) Set(r, j int, v any) error {
 			return bad("a boolean")
 		}
 	case frame.LogicalCategorical, frame.LogicalText:
+		c := &b.other[j]
 		c.strs[r] = ""
 		switch v := v.(type) {
 		case nil:
-			c.miss[r] = true
+			miss[r] = true
 		case string:
 			c.strs[r] = v
-			c.miss[r] = v == "" && f.Logical == frame.LogicalCategorical
+			miss[r] = v == "" && f.Logical == frame.LogicalCategorical
 		case bool:
 			c.strs[r] = strconv.FormatBool(v)
 		case float64:
@@ -206,13 +205,14 @@ func (b *Rows) Set(r, j int, v any) error {
 			return bad("a string")
 		}
 	case frame.LogicalDate, frame.LogicalTimestamp:
+		c := &b.other[j]
 		c.ts[r] = 0
 		switch v := v.(type) {
 		case nil:
-			c.miss[r] = true
+			miss[r] = true
 		case string:
 			if v == "" {
-				c.miss[r] = true
+				miss[r] = true
 				return nil
 			}
 			t, err := parseTime(v)
@@ -233,13 +233,12 @@ func (b *Rows) Set(r, j int, v any) error {
 // order. The builder must not be used afterwards (the frame holds its
 // buffers).
 func (b *Rows) Frame() (*frame.Frame, error) {
-	var cols []frame.Column
+	cols := make([]frame.Column, 0, len(b.schema))
 	for j, f := range b.schema {
-		c := &b.cols[j]
-		if !c.set {
+		if !b.set[j] {
 			continue
 		}
-		col, err := c.column(f)
+		col, err := b.column(j, f)
 		if err != nil {
 			return nil, err
 		}
@@ -251,15 +250,19 @@ func (b *Rows) Frame() (*frame.Frame, error) {
 	return frame.New(cols...)
 }
 
-func (c *rowsCol) column(f Field) (frame.Column, error) {
-	mask := frame.MaskOf(c.miss)
+func (b *Rows) column(j int, f Field) (frame.Column, error) {
+	lo, hi := j*b.n, (j+1)*b.n
+	mask := frame.MaskOf(b.miss[lo:hi])
 	switch f.Logical {
 	case frame.LogicalInteger, frame.LogicalFloat:
-		fc, err := frame.NewFloat(f.Name, c.nums, mask)
+		fc, err := frame.NewFloat(f.Name, b.nums[lo:hi:hi], mask)
 		if err != nil || f.Logical == frame.LogicalFloat {
 			return fc, err
 		}
 		return fc.WithLogical(frame.LogicalInteger)
+	}
+	c := &b.other[j]
+	switch f.Logical {
 	case frame.LogicalBoolean:
 		return frame.NewBool(f.Name, c.bs, mask)
 	case frame.LogicalText:
