@@ -132,8 +132,13 @@ func (c *FloatColumn) Field() Field { return c.field(Float) }
 func (c *FloatColumn) Values() []float64 { return c.values }
 
 // WithLogical returns a copy of the column, sharing its values, with logical
-// type "integer" or "float".
+// type "integer" or "float". When the column already has that logical type it
+// returns c itself: columns are immutable, and serving relabels every column
+// of every request.
 func (c *FloatColumn) WithLogical(logical string) (*FloatColumn, error) {
+	if logical == c.logical {
+		return c, nil // c.logical is valid for the kind
+	}
 	if err := checkLogical(c.name, Float, logical); err != nil {
 		return nil, err
 	}
@@ -314,8 +319,13 @@ func (c *TimeColumn) At(i int) time.Time {
 }
 
 // WithLogical returns a copy of the column, sharing its values, with logical
-// type "date" or "timestamp".
+// type "date" or "timestamp". When the column already has that logical type it
+// returns c itself: columns are immutable, and serving relabels every column
+// of every request.
 func (c *TimeColumn) WithLogical(logical string) (*TimeColumn, error) {
+	if logical == c.logical {
+		return c, nil // c.logical is valid for the kind
+	}
 	if err := checkLogical(c.name, Time, logical); err != nil {
 		return nil, err
 	}

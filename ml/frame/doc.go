@@ -72,5 +72,15 @@
 //
 // Slices returned by accessors are shared with the frame: treat them as
 // read-only. [Frame.Select] shares columns with the source frame;
-// [Frame.Take] copies the selected rows.
+// [Frame.Take] copies the selected rows. [Frame.ColumnAt] reads a column by
+// position, for callers that know the order and want to skip the lookup.
+//
+// # Small frames
+//
+// A serving request is a frame of one to a few rows, so per-frame overhead
+// counts more than per-row work there. The name index of a frame is one
+// allocation (an open-addressing table of positions, see nameIndex), not a Go
+// map; a [Layout] lets code that builds many frames of the same columns
+// share one index; and WithLogical returns the column itself when its
+// logical type already matches.
 package frame

@@ -10,7 +10,7 @@ import (
 // immutable and safe for concurrent reads; Select and Take return new frames.
 type Frame struct {
 	cols  []Column
-	index map[string]int
+	index nameIndex
 	n     int
 }
 
@@ -19,21 +19,22 @@ type Frame struct {
 // differs from the first column's. A frame without columns has no rows.
 func New(cols ...Column) (*Frame, error) {
 	cols = slices.Clone(cols)
-	f := &Frame{cols: cols, index: make(map[string]int, len(cols))}
+	f := &Frame{cols: cols, index: newNameIndex(len(cols))}
 	var errs []error
 	first := ""
+	indexed := 0
 	for i, c := range cols {
 		if c == nil {
 			errs = append(errs, fmt.Errorf("frame: column %d is nil: %w", i, ErrInvalid))
 			continue
 		}
 		name := c.Name()
-		if j, dup := f.index[name]; dup {
+		if j, dup := f.index.insert(cols, name, i); dup {
 			errs = append(errs, fmt.Errorf("frame: columns %d and %d are both named %q: %w", j, i, name, ErrInvalid))
 			continue
 		}
-		f.index[name] = i
-		if len(f.index) == 1 {
+		indexed++
+		if indexed == 1 {
 			f.n, first = c.Len(), name
 		} else if c.Len() != f.n {
 			errs = append(errs, fmt.Errorf("frame: column %q has %d rows, want %d like column %q: %w", name, c.Len(), f.n, first, ErrInvalid))
@@ -57,12 +58,17 @@ func (f *Frame) Columns() []Column { return append([]Column(nil), f.cols...) }
 
 // Column returns the column with the given name.
 func (f *Frame) Column(name string) (Column, bool) {
-	i, ok := f.index[name]
+	i, ok := f.index.find(f.cols, name)
 	if !ok {
 		return nil, false
 	}
 	return f.cols[i], true
 }
+
+// ColumnAt returns the i-th column, for i in [0, NumColumns()). With
+// [Frame.Column] it lets a caller that expects columns in a known order check
+// the expected position before looking the name up.
+func (f *Frame) ColumnAt(i int) Column { return f.cols[i] }
 
 // Names returns the column names in order.
 func (f *Frame) Names() []string {
@@ -87,17 +93,17 @@ func (f *Frame) Schema() Schema {
 // columns gives a frame without columns, which has no rows.
 func (f *Frame) Select(names ...string) (*Frame, error) {
 	cols := make([]Column, 0, len(names))
-	seen := make(map[string]bool, len(names))
+	seen := make([]bool, len(f.cols)) // by position: names are unique
 	var errs []error
 	for _, name := range names {
-		i, ok := f.index[name]
+		i, ok := f.index.find(f.cols, name)
 		switch {
 		case !ok:
 			errs = append(errs, fmt.Errorf("frame: select %q: %w", name, ErrUnknownColumn))
-		case seen[name]:
+		case seen[i]:
 			errs = append(errs, fmt.Errorf("frame: select %q twice: %w", name, ErrInvalid))
 		default:
-			seen[name] = true
+			seen[i] = true
 			cols = append(cols, f.cols[i])
 		}
 	}
@@ -145,12 +151,4 @@ func ColumnAs[C Column](f *Frame, name string) (C, error) {
 		return zero, fmt.Errorf("frame: column %q is %s, not %T: %w", name, c.Kind(), zero, ErrInvalid)
 	}
 	return typed, nil
-}
-
-func indexOf(cols []Column) map[string]int {
-	index := make(map[string]int, len(cols))
-	for i, c := range cols {
-		index[c.Name()] = i
-	}
-	return index
 }

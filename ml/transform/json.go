@@ -112,6 +112,7 @@ func (p *Pipeline) check() error {
 	if !slices.Equal(outs, p.outputs) {
 		return fmt.Errorf("outputs %q do not match the columns' outputs %q", p.outputs, outs)
 	}
+	p.plan = p.newPlan()
 	return nil
 }
 

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -50,6 +51,56 @@ type Pipeline struct {
 	cols         []*fcol
 	interactions [][2]string
 	outputs      []string
+
+	// plan is what Apply precomputes once (see newPlan); nil when the
+	// pipeline's outputs cannot form a frame, and Apply reports why.
+	plan *plan
+}
+
+// plan holds lookups that Apply would otherwise redo on every call: for a
+// one-row serving request, building maps and a frame index per call cost
+// more than the transform itself.
+type plan struct {
+	layout  *frame.Layout // the output frame's names and index
+	input   []int         // per column: its index in inputs, -1 for derived
+	derived []int         // per column: its index in derived, -1 for inputs
+	off     []int         // per column: where its outputs start in outputs
+}
+
+// errOutputs tells Apply that a chain did not make its fitted number of
+// outputs; it then reruns on the general path, which reports the problem.
+var errOutputs = errors.New("transform: outputs differ from the plan")
+
+// newPlan returns the plan of p, whose outputs are set, or nil when the
+// outputs do not make a valid frame.
+func (p *Pipeline) newPlan() *plan {
+	layout, err := frame.NewLayout(p.outputs...)
+	if err != nil {
+		return nil
+	}
+	pl := &plan{layout: layout, input: make([]int, len(p.cols)), derived: make([]int, len(p.cols)), off: make([]int, len(p.cols))}
+	off := 0
+	for i, c := range p.cols {
+		for _, fs := range c.Steps {
+			fs.prepare(c.Name)
+		}
+		pl.off[i] = off
+		off += len(c.Outputs)
+		pl.input[i], pl.derived[i] = -1, -1
+		if c.Derived {
+			for j, d := range p.derived {
+				if d.Name == c.Name {
+					pl.derived[i] = j // the last, as a map keyed by name would keep
+				}
+			}
+		} else {
+			pl.input[i] = slices.IndexFunc(p.inputs, func(in Input) bool { return in.Name == c.Name })
+		}
+	}
+	if off+len(p.interactions) != len(p.outputs) {
+		return nil
+	}
+	return pl
 }
 
 type fderived struct {
@@ -220,6 +271,7 @@ func Fit(ctx context.Context, spec Spec, x *frame.Frame, y *Target, o Options) (
 	if err != nil {
 		return nil, nil, err
 	}
+	p.plan = p.newPlan()
 	return p, f, nil
 }
 
@@ -316,12 +368,28 @@ func (p *Pipeline) assemble(outs [][]frame.Column) (*frame.Frame, error) {
 	for _, cols := range outs {
 		all = append(all, cols...)
 	}
-	var byName map[string]frame.Column
-	if len(p.interactions) > 0 {
-		byName = make(map[string]frame.Column, len(all))
-		for _, c := range all {
-			byName[c.Name()] = c
-		}
+	all, err := p.interact(all)
+	if err != nil {
+		return nil, err
+	}
+	f, err := frame.New(all...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: output columns: %w", ErrInvalidSpec, err)
+	}
+	if p.outputs == nil {
+		p.outputs = f.Names()
+	}
+	return f, nil
+}
+
+// interact appends the interaction columns to the chains' outputs all.
+func (p *Pipeline) interact(all []frame.Column) ([]frame.Column, error) {
+	if len(p.interactions) == 0 {
+		return all, nil
+	}
+	byName := make(map[string]frame.Column, len(all))
+	for _, c := range all {
+		byName[c.Name()] = c
 	}
 	for i, pair := range p.interactions {
 		var xs [2][]float64
@@ -349,14 +417,7 @@ func (p *Pipeline) assemble(outs [][]frame.Column) (*frame.Frame, error) {
 		}
 		all = append(all, c)
 	}
-	f, err := frame.New(all...)
-	if err != nil {
-		return nil, fmt.Errorf("%w: output columns: %w", ErrInvalidSpec, err)
-	}
-	if p.outputs == nil {
-		p.outputs = f.Names()
-	}
-	return f, nil
+	return all, nil
 }
 
 // Apply transforms x with the fitted pipeline, exactly as Fit transformed
@@ -371,6 +432,111 @@ func (p *Pipeline) Apply(ctx context.Context, x *frame.Frame) (*frame.Frame, err
 	if x == nil {
 		return nil, fmt.Errorf("%w: no frame", ErrInput)
 	}
+	pl := p.plan
+	if pl == nil {
+		return p.applyGeneral(ctx, x)
+	}
+	n := x.Len()
+	var missing []string
+	for i, in := range p.inputs {
+		if _, ok := columnNear(x, i, in.Name); !ok && in.Required {
+			missing = append(missing, in.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%w: missing required input columns %q", ErrInput, missing)
+	}
+	var derived [][]float64
+	if len(p.derived) > 0 {
+		derived = make([][]float64, len(p.derived))
+		for i, d := range p.derived {
+			v, err := d.apply(x, n)
+			if err != nil {
+				return nil, err
+			}
+			derived[i] = v
+		}
+	}
+	// Every chain writes its outputs in place; the interactions follow.
+	all := make([]frame.Column, len(p.outputs))
+	err := parallel(ctx, len(p.cols), n, func(i int) error {
+		c := p.cols[i]
+		var v *value
+		if c.Derived {
+			j := pl.derived[i]
+			if j < 0 {
+				return fmt.Errorf("%w: derived column %q has no expression", ErrInput, c.Name)
+			}
+			v = &value{kind: vNumeric, n: n, names: []string{c.Name}, nums: [][]float64{derived[j]}}
+		} else {
+			col, _ := columnNear(x, pl.input[i], c.Name)
+			if fc, ok := col.(*frame.FloatColumn); ok && len(c.Steps) == 0 && c.kind == vNumeric {
+				// A numeric passthrough shares the input column.
+				out, err := fc.WithLogical(frame.LogicalFloat)
+				if err != nil {
+					return err
+				}
+				if len(c.Outputs) != 1 {
+					return errOutputs
+				}
+				all[pl.off[i]] = out
+				return nil
+			}
+			var err error
+			v, err = inputValue(c.Name, c.kind, col, n, len(c.Steps) == 0)
+			if err != nil {
+				return err
+			}
+		}
+		for s, fs := range c.Steps {
+			next, err := applyStep(ctx, fs, v)
+			if err != nil {
+				return fmt.Errorf("transform: apply %q step %d (%s): %w", c.Name, s, fs.Op, err)
+			}
+			v = next
+		}
+		cols, err := c.materialize(v)
+		if err != nil {
+			return err
+		}
+		if len(cols) != len(c.Outputs) {
+			return errOutputs
+		}
+		copy(all[pl.off[i]:], cols)
+		return nil
+	})
+	if errors.Is(err, errOutputs) {
+		return p.applyGeneral(ctx, x)
+	}
+	if err != nil {
+		return nil, err
+	}
+	nchain := len(p.outputs) - len(p.interactions)
+	all, err = p.interact(all[:nchain])
+	if err != nil {
+		return nil, err
+	}
+	if f, err := pl.layout.Frame(all); err == nil {
+		return f, nil
+	}
+	// The outputs differ from the fitted ones: let the general checks say how.
+	return p.finish(all)
+}
+
+// columnNear returns x's column called name, looking first at position i:
+// serving frames usually hold the inputs in the pipeline's order, and a
+// name comparison costs less than a hash lookup.
+func columnNear(x *frame.Frame, i int, name string) (frame.Column, bool) {
+	if i >= 0 && i < x.NumColumns() {
+		if c := x.ColumnAt(i); c.Name() == name {
+			return c, true
+		}
+	}
+	return x.Column(name)
+}
+
+// applyGeneral is Apply without a plan: every lookup by name.
+func (p *Pipeline) applyGeneral(ctx context.Context, x *frame.Frame) (*frame.Frame, error) {
 	n := x.Len()
 	var missing []string
 	for _, in := range p.inputs {
@@ -381,26 +547,13 @@ func (p *Pipeline) Apply(ctx context.Context, x *frame.Frame) (*frame.Frame, err
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("%w: missing required input columns %q", ErrInput, missing)
 	}
-	logical := map[string]string{}
-	for _, in := range p.inputs {
-		logical[in.Name] = in.Logical
-	}
 	derived := map[string][]float64{}
 	for _, d := range p.derived {
-		vars := map[string][]float64{}
-		for _, name := range d.e.vars() {
-			c, ok := x.Column(name)
-			if !ok {
-				vars[name] = nanSlice(n)
-				continue
-			}
-			v, ok := numericOf(c)
-			if !ok {
-				return nil, fmt.Errorf("%w: column %q is %s, want numeric (used by derived %q)", ErrInput, name, c.Kind(), d.Name)
-			}
-			vars[name] = v
+		v, err := d.apply(x, n)
+		if err != nil {
+			return nil, err
 		}
-		derived[d.Name] = d.e.eval(vars, n)
+		derived[d.Name] = v
 	}
 	outs := make([][]frame.Column, len(p.cols))
 	err := parallel(ctx, len(p.cols), n, func(i int) error {
@@ -446,14 +599,47 @@ func (p *Pipeline) Apply(ctx context.Context, x *frame.Frame) (*frame.Frame, err
 	if err != nil {
 		return nil, err
 	}
-	f, err := p.assemble(outs)
+	var all []frame.Column
+	for _, cols := range outs {
+		all = append(all, cols...)
+	}
+	all, err = p.interact(all)
 	if err != nil {
 		return nil, err
+	}
+	return p.finish(all)
+}
+
+// finish builds the output frame of all and checks its names against the
+// fitted outputs.
+func (p *Pipeline) finish(all []frame.Column) (*frame.Frame, error) {
+	f, err := frame.New(all...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: output columns: %w", ErrInvalidSpec, err)
 	}
 	if !slices.Equal(f.Names(), p.outputs) {
 		return nil, fmt.Errorf("%w: output columns %q differ from the fitted %q", ErrInput, f.Names(), p.outputs)
 	}
 	return f, nil
+}
+
+// apply evaluates the derived column on x (n rows); an absent variable is
+// missing on every row.
+func (d *fderived) apply(x *frame.Frame, n int) ([]float64, error) {
+	vars := make(map[string][]float64, len(d.e.vars()))
+	for _, name := range d.e.vars() {
+		c, ok := x.Column(name)
+		if !ok {
+			vars[name] = nanSlice(n)
+			continue
+		}
+		v, ok := numericOf(c)
+		if !ok {
+			return nil, fmt.Errorf("%w: column %q is %s, want numeric (used by derived %q)", ErrInput, name, c.Kind(), d.Name)
+		}
+		vars[name] = v
+	}
+	return d.e.eval(vars, n), nil
 }
 
 func nanSlice(n int) []float64 {

@@ -42,6 +42,56 @@ type fstep struct {
 
 	Hash *TextHash `json:"hash,omitempty"`
 	IDF  []float64 `json:"idf,omitempty"`
+
+	// Set by prepare once the pipeline is fitted or decoded, so that Apply
+	// does no per-call work proportional to the number of categories.
+	catsSorted bool     // Categories is strictly ascending: binary search
+	outBase    string   // the input name outNames were made for
+	outNames   []string // one-hot or text_hash output names of outBase
+}
+
+// prepare precomputes what applying the step to the chain of column name
+// needs on every call. It must run before the pipeline is shared.
+func (fs *fstep) prepare(name string) {
+	fs.catsSorted = strictlySorted(fs.Categories)
+	switch {
+	case fs.Op == "onehot":
+		fs.outBase = name
+		fs.outNames = make([]string, 0, len(fs.Categories)+1)
+		for _, c := range fs.Categories {
+			fs.outNames = append(fs.outNames, name+"__"+c)
+		}
+		fs.outNames = append(fs.outNames, name+"__"+otherName(fs.Categories))
+	case fs.Op == "text_hash" && fs.Hash != nil:
+		fs.outBase = name
+		fs.outNames = make([]string, fs.Hash.NFeatures)
+		for j := range fs.outNames {
+			fs.outNames[j] = fmt.Sprintf("%s__h%d", name, j)
+		}
+	}
+}
+
+func strictlySorted(list []string) bool {
+	for i := 1; i < len(list); i++ {
+		if list[i-1] >= list[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// lookupSorted is c.lookup(indexOf(list), miss) for a strictly ascending
+// list, by binary search: no map to build for each call.
+func (c *catValue) lookupSorted(list []string, miss int32) []int32 {
+	t := make([]int32, len(c.dict))
+	for i, s := range c.dict {
+		if j, ok := slices.BinarySearch(list, s); ok {
+			t[i] = int32(j)
+		} else {
+			t[i] = miss
+		}
+	}
+	return t
 }
 
 // opOf returns the operation name of a validated step.
@@ -341,6 +391,11 @@ func applyStep(ctx context.Context, fs *fstep, v *value) (*value, error) {
 		}
 		base := v.names[0]
 		out := &value{kind: vNumeric, n: v.n, nums: cols, extra: v.extra, extraNames: v.extraNames}
+		if len(fs.outNames) == len(cols) && base == fs.outBase {
+			// Shared, never appended to: steps build new names slices.
+			out.names = slices.Clip(fs.outNames)
+			return out, nil
+		}
 		for j := range cols {
 			out.names = append(out.names, fmt.Sprintf("%s__h%d", base, j))
 		}
@@ -535,13 +590,26 @@ func applyCategorical(fs *fstep, v *value) *value {
 	base := v.names[0]
 	n := len(c.codes)
 	out := &value{kind: vNumeric, n: v.n, extra: v.extra, extraNames: v.extraNames}
-	t := c.lookup(indexOf(fs.Categories), -1)
+	var t []int32
+	if fs.catsSorted {
+		t = c.lookupSorted(fs.Categories, -1)
+	} else {
+		t = c.lookup(indexOf(fs.Categories), -1)
+	}
 	switch fs.Op {
 	case "onehot":
 		k := len(fs.Categories)
 		cols := make([][]float64, k+1)
+		cached := len(fs.outNames) == k+1 && base == fs.outBase
+		if cached {
+			// Shared, never appended to: steps build new names slices.
+			out.names = slices.Clip(fs.outNames)
+		}
 		for j := range cols {
 			cols[j] = make([]float64, n)
+			if cached {
+				continue
+			}
 			if j < k {
 				out.names = append(out.names, base+"__"+fs.Categories[j])
 			} else {

@@ -232,7 +232,14 @@ func (v *value) toCategorical() {
 // sortedCat returns the categorical value re-coded on its sorted dict, as
 // frame.NewCategorical wants, with a mask of missing rows.
 func sortedCat(c *catValue, dict []string) ([]uint32, frame.Mask) {
-	t := c.lookup(indexOf(dict), -1)
+	var t []int32
+	if strictlySorted(dict) {
+		// Binary search, not a map of dict: a serving request has few
+		// categories, the dictionary may have many.
+		t = c.lookupSorted(dict, -1)
+	} else {
+		t = c.lookup(indexOf(dict), -1)
+	}
 	codes := make([]uint32, len(c.codes))
 	var mask frame.Mask
 	for i, k := range c.codes {
