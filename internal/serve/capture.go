@@ -70,8 +70,10 @@ type pendingObj struct {
 }
 
 // captureWriter appends captured records to hourly JSON-lines objects in
-// the artifact store. Requests queue records on a bounded channel without
-// blocking; one goroutine encodes them, groups them by object and appends
+// the artifact store. Requests append records to a bounded queue under a
+// mutex, without blocking and without waking anything: one goroutine
+// takes the whole queue every tick (100 ms), or when kickLen records wait,
+// encodes them, groups them by object and appends
 // them — to the object itself in a file:// bucket (blob.AppendPath), else
 // to a local spool file per object (in the artifact store's staging
 // directory; an object that already exists is first copied there, once)
@@ -82,7 +84,11 @@ type pendingObj struct {
 // flushCost × d.
 type captureWriter struct {
 	blob    *blob.Store
-	ch      chan capRecord
+	mu      sync.Mutex
+	queue   []capRecord // records waiting for the writer (under mu)
+	spare   []capRecord // the writer's last drained queue, reused
+	max     int         // queue bound: records beyond it are dropped
+	kick    chan struct{}
 	m       *metrics
 	log     *slog.Logger
 	closed  atomic.Bool
@@ -100,25 +106,52 @@ type captureWriter struct {
 	spoolOnly bool
 }
 
+// kickLen is the queue length at which a request wakes the writer before
+// its tick. A wake-up per request would cost more than the encoding: the
+// writer goroutine's scheduling is a futex call and a context switch.
+const kickLen = 1000
+
 func newCaptureWriter(b *blob.Store, buffer int, m *metrics, log *slog.Logger) *captureWriter {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &captureWriter{blob: b, ch: make(chan capRecord, buffer), m: m, log: log.With("part", "capture"),
+	return &captureWriter{blob: b, max: buffer, kick: make(chan struct{}, 1), m: m, log: log.With("part", "capture"),
 		quit: make(chan struct{}), done: make(chan struct{}), syncReq: make(chan chan struct{}), ctx: ctx, cancel: cancel,
 		pending: map[capKey]*pendingObj{}, now: time.Now}
 }
 
 // add queues r, or drops and counts it when the queue is full or the
-// writer is closed. It never blocks.
+// writer is closed. It never blocks on the writer.
 func (c *captureWriter) add(r capRecord) {
-	if c.closed.Load() {
+	c.mu.Lock()
+	if c.closed.Load() || len(c.queue) >= c.max {
+		c.mu.Unlock()
 		c.m.dropped.WithLabelValues(r.ep.Name).Inc()
 		return
 	}
-	select {
-	case c.ch <- r:
-	default:
-		c.m.dropped.WithLabelValues(r.ep.Name).Inc()
+	c.queue = append(c.queue, r)
+	n := len(c.queue)
+	c.mu.Unlock()
+	if n == min(kickLen, c.max) {
+		select {
+		case c.kick <- struct{}{}:
+		default:
+		}
 	}
+}
+
+// drain encodes the queued records into their objects' pending lines,
+// flushing an object when flushLines wait.
+func (c *captureWriter) drain() {
+	c.mu.Lock()
+	q := c.queue
+	c.queue = c.spare[:0]
+	c.mu.Unlock()
+	for _, r := range q {
+		if k, ok := c.append(r); ok && c.pending[k].lines >= flushLines {
+			c.flushKey(k, c.pending[k], false)
+		}
+	}
+	clear(q) // let the results and inputs go
+	c.spare = q[:0]
 }
 
 func (c *captureWriter) run() {
@@ -127,33 +160,19 @@ func (c *captureWriter) run() {
 	defer tick.Stop()
 	for {
 		select {
-		case r := <-c.ch:
-			if k, ok := c.append(r); ok && c.pending[k].lines >= flushLines {
-				c.flushKey(k, c.pending[k], false)
-			}
+		case <-c.kick:
+			c.drain()
 		case <-tick.C:
+			c.drain()
 			c.flush(false)
 		case d := <-c.syncReq:
-			for drained := false; !drained; {
-				select {
-				case r := <-c.ch:
-					c.append(r)
-				default:
-					drained = true
-				}
-			}
+			c.drain()
 			c.flush(true)
 			close(d)
 		case <-c.quit:
-			for {
-				select {
-				case r := <-c.ch:
-					c.append(r)
-				default:
-					c.flush(true)
-					return
-				}
-			}
+			c.drain()
+			c.flush(true)
+			return
 		}
 	}
 }
@@ -181,7 +200,9 @@ func (c *captureWriter) sync(ctx context.Context) error {
 // writer; when ctx ends first, the writes in progress are cancelled.
 func (c *captureWriter) close(ctx context.Context) error {
 	c.once.Do(func() {
-		c.closed.Store(true)
+		c.mu.Lock()
+		c.closed.Store(true) // under mu: no record is queued after the final drain
+		c.mu.Unlock()
 		close(c.quit)
 	})
 	var err error
@@ -193,14 +214,13 @@ func (c *captureWriter) close(ctx context.Context) error {
 		err = fmt.Errorf("serve: flush captured records: %w", ctx.Err())
 	}
 	// Count what requests queued while the writer made its last flush.
-	for {
-		select {
-		case r := <-c.ch:
-			c.m.dropped.WithLabelValues(r.ep.Name).Inc()
-		default:
-			return err
-		}
+	c.mu.Lock()
+	for _, r := range c.queue {
+		c.m.dropped.WithLabelValues(r.ep.Name).Inc()
 	}
+	c.queue = nil
+	c.mu.Unlock()
+	return err
 }
 
 // append encodes r into its object's pending lines.

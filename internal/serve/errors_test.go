@@ -21,6 +21,7 @@ func TestBadRequests(t *testing.T) {
 	}
 	s := newServer(t, Config{MaxBodyBytes: 2000, MaxRows: 3}, Deps{})
 	h := s.Handler()
+	trs := transports(t, s)
 	const inv = "/endpoints/churn/invocations"
 	const js = "application/json"
 	row := func(n int) *int { return &n }
@@ -82,26 +83,28 @@ func TestBadRequests(t *testing.T) {
 		{"v2 too many rows", "POST", "/v2/models/churn/infer", js, `{"inputs": [{"name": "n", "shape": [4], "datatype": "INT64", "data": [1, 2, 3, 4]}]}`, 413, "n", nil, "more than 3 rows"},
 		{"v2 bad category value", "POST", "/v2/models/churn/infer", js, `{"inputs": [{"name": "n", "shape": [1], "datatype": "INT64", "data": [1]}, {"name": "flag", "shape": [1], "datatype": "BYTES", "data": ["maybe"]}]}`, 400, "flag", row(0), "not a boolean"},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			code, body, hdr := do(t, h, c.method, c.path, c.ctype, c.body)
-			if code != c.code {
-				t.Fatalf("status %d, want %d: %s", code, c.code, body)
-			}
-			if hdr.Get("Content-Type") != "application/json" {
-				t.Errorf("content type %q", hdr.Get("Content-Type"))
-			}
-			var e errorResponse
-			decodeJSON(t, body, &e)
-			if e.Field != c.field || !strings.Contains(e.Error, c.msg) {
-				t.Errorf("error %q field %q, want field %q and %q", e.Error, e.Field, c.field, c.msg)
-			}
-			if (e.Row == nil) != (c.row == nil) || e.Row != nil && *e.Row != *c.row {
-				t.Errorf("row %v, want %v (%s)", e.Row, c.row, body)
-			}
-			if c.code == 405 && hdr.Get("Allow") == "" && strings.Contains(c.msg, "POST") {
-				t.Errorf("405 without Allow header")
-			}
-		})
+		for _, tr := range trs {
+			t.Run(tr.name+"/"+c.name, func(t *testing.T) {
+				code, body, hdr := tr.do(t, c.method, c.path, c.ctype, c.body)
+				if code != c.code {
+					t.Fatalf("status %d, want %d: %s", code, c.code, body)
+				}
+				if hdr.Get("Content-Type") != "application/json" {
+					t.Errorf("content type %q", hdr.Get("Content-Type"))
+				}
+				var e errorResponse
+				decodeJSON(t, body, &e)
+				if e.Field != c.field || !strings.Contains(e.Error, c.msg) {
+					t.Errorf("error %q field %q, want field %q and %q", e.Error, e.Field, c.field, c.msg)
+				}
+				if (e.Row == nil) != (c.row == nil) || e.Row != nil && *e.Row != *c.row {
+					t.Errorf("row %v, want %v (%s)", e.Row, c.row, body)
+				}
+				if c.code == 405 && hdr.Get("Allow") == "" && strings.Contains(c.msg, "POST") {
+					t.Errorf("405 without Allow header")
+				}
+			})
+		}
 	}
 	// A missing optional column is imputed, not refused.
 	if code, body, _ := do(t, h, "POST", inv, js, `{"n": 2}`); code != 200 {

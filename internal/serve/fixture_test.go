@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -157,6 +158,53 @@ func do(t testing.TB, h http.Handler, method, path, ctype, body string) (int, []
 	h.ServeHTTP(w, r)
 	out, _ := io.ReadAll(w.Result().Body)
 	return w.Code, out, w.Result().Header
+}
+
+// transport sends requests to a server one way: its net/http Handler
+// called in process, or its fasthttp server over loopback HTTP.
+type transport struct {
+	name string
+	h    http.Handler
+	url  string
+}
+
+// transports returns both of s's transports: the protocol tests run on
+// each, so that Handler and FastServer answer alike.
+func transports(t testing.TB, s *Server) []transport {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := s.FastServer(s.Handler())
+	go fs.Serve(l)
+	t.Cleanup(func() { fs.Shutdown() })
+	return []transport{{name: "net/http", h: s.Handler()}, {name: "fasthttp", url: "http://" + l.Addr().String()}}
+}
+
+// do sends one request and returns the status, the body and the headers.
+func (tr transport) do(t testing.TB, method, path, ctype, body string) (int, []byte, http.Header) {
+	t.Helper()
+	if tr.h != nil {
+		return do(t, tr.h, method, path, ctype, body)
+	}
+	r, err := http.NewRequest(method, tr.url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctype != "" {
+		r.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read the response: %v", method, path, err)
+	}
+	return resp.StatusCode, out, resp.Header
 }
 
 // rowsResponse is the body of an invocations or KServe v1 response.

@@ -68,7 +68,7 @@ func (s *Server) routes() http.Handler {
 	metricsH := promhttp.HandlerFor(s.gather, promhttp.HandlerOpts{ErrorLog: slogPrinter{s}})
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			writeError(w, methodNotAllowed(r, "GET"))
+			writeError(w, methodNotAllowed(r.Method, "GET"))
 			return
 		}
 		metricsH.ServeHTTP(w, r)
@@ -87,8 +87,8 @@ func unknownEndpoint(name string) *apiError {
 	return &apiError{status: http.StatusNotFound, field: "name", row: -1, msg: fmt.Sprintf("no endpoint %q", name)}
 }
 
-func methodNotAllowed(r *http.Request, allow string) *apiError {
-	return &apiError{status: http.StatusMethodNotAllowed, row: -1, msg: fmt.Sprintf("method %s not allowed here; use %s", r.Method, allow)}
+func methodNotAllowed(method, allow string) *apiError {
+	return &apiError{status: http.StatusMethodNotAllowed, row: -1, msg: fmt.Sprintf("method %s not allowed here; use %s", method, allow)}
 }
 
 func (s *Server) readiness(*http.Request) (int, any) {
@@ -104,9 +104,9 @@ func (s *Server) health(h func(r *http.Request) (int, any)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		status := http.StatusOK
 		defer func() { s.m.requests.WithLabelValues("", protoHealth, strconv.Itoa(status)).Inc() }()
-		defer s.recoverPanic(w, &status)
+		defer s.recoverPanic(httpReply{w}, &status)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			status = writeError(w, methodNotAllowed(r, "GET"))
+			status = writeError(w, methodNotAllowed(r.Method, "GET"))
 			return
 		}
 		var body any
@@ -140,18 +140,55 @@ func (s *Server) serveV1(w http.ResponseWriter, r *http.Request) {
 	s.servePredict(w, r, protoV1, name)
 }
 
-// servePredict serves one prediction request and records its metrics.
+// servePredict serves one prediction request of net/http.
 func (s *Server) servePredict(w http.ResponseWriter, r *http.Request, proto, name string) {
+	c := call{proto: proto, name: name, method: r.Method, ctype: r.Header.Get("Content-Type"), length: r.ContentLength, r: r.Body}
+	s.predict(r.Context(), &c, httpReply{w})
+}
+
+// call is one prediction request as a transport hands it over.
+type call struct {
+	proto, name string
+	method      string
+	ctype       string    // the Content-Type header
+	length      int64     // the declared body length, -1 when unknown
+	body        []byte    // the whole body, when the transport has read it
+	r           io.Reader // else the body, read here up to the limit
+}
+
+// reply is how the prediction core answers, whatever the transport.
+type reply interface {
+	// header sets a response header; send writes the status and a JSON body.
+	header(key, value string)
+	send(status int, body []byte)
+}
+
+// httpReply answers through net/http.
+type httpReply struct{ w http.ResponseWriter }
+
+func (h httpReply) header(k, v string) { h.w.Header()[k] = []string{v} }
+
+func (h httpReply) send(status int, b []byte) {
+	hd := h.w.Header()
+	hd["Content-Type"] = jsonContentType
+	hd["Content-Length"] = []string{strconv.Itoa(len(b))}
+	h.w.WriteHeader(status)
+	_, _ = h.w.Write(b)
+}
+
+// predict serves one prediction request and records its metrics. ctx is
+// the client's: when it ends the client has left.
+func (s *Server) predict(ctx context.Context, c *call, out reply) {
 	start := time.Now()
-	ep := s.endpoint(name)
+	ep := s.endpoint(c.name)
 	label := ""
 	if ep != nil {
-		label = name
+		label = c.name
 	}
-	status := s.predictRequest(w, r, proto, ep, name)
-	s.m.requests.WithLabelValues(label, proto, strconv.Itoa(status)).Inc()
+	status := s.predictRequest(ctx, c, out, ep)
+	s.m.requests.WithLabelValues(label, c.proto, strconv.Itoa(status)).Inc()
 	if ep != nil {
-		s.m.latency.WithLabelValues(label, proto).Observe(time.Since(start).Seconds())
+		s.m.latency.WithLabelValues(label, c.proto).Observe(time.Since(start).Seconds())
 	}
 }
 
@@ -161,25 +198,25 @@ var (
 	respPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 )
 
-func (s *Server) predictRequest(w http.ResponseWriter, r *http.Request, proto string, ep *live, name string) (status int) {
-	defer s.recoverPanic(w, &status)
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST")
-		return writeError(w, methodNotAllowed(r, "POST"))
+func (s *Server) predictRequest(client context.Context, c *call, out reply, ep *live) (status int) {
+	defer s.recoverPanic(out, &status)
+	if c.method != http.MethodPost {
+		out.header("Allow", "POST")
+		return sendError(out, methodNotAllowed(c.method, "POST"))
 	}
 	if ep == nil {
-		return writeError(w, unknownEndpoint(name))
+		return sendError(out, unknownEndpoint(c.name))
 	}
-	csv, aerr := contentType(r, proto)
+	csv, aerr := contentType(c.ctype, c.proto)
 	if aerr != nil {
-		return writeError(w, aerr)
+		return sendError(out, aerr)
 	}
-	if r.ContentLength > s.cfg.MaxBodyBytes {
-		return writeError(w, bodyTooLarge(s.cfg.MaxBodyBytes))
+	if c.length > s.cfg.MaxBodyBytes || int64(len(c.body)) > s.cfg.MaxBodyBytes {
+		return sendError(out, bodyTooLarge(s.cfg.MaxBodyBytes))
 	}
 	s.m.inFlight.Inc()
 	defer s.m.inFlight.Dec()
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(client, s.cfg.Timeout)
 	defer cancel()
 	select {
 	case s.sem <- struct{}{}:
@@ -187,37 +224,41 @@ func (s *Server) predictRequest(w http.ResponseWriter, r *http.Request, proto st
 		select {
 		case s.sem <- struct{}{}:
 		case <-ctx.Done():
-			if r.Context().Err() != nil {
+			if client.Err() != nil {
 				return statusClientGone
 			}
-			w.Header().Set("Retry-After", "1")
-			return writeError(w, &apiError{status: http.StatusServiceUnavailable, row: -1,
+			out.header("Retry-After", "1")
+			return sendError(out, &apiError{status: http.StatusServiceUnavailable, row: -1,
 				msg: fmt.Sprintf("server busy: %d requests in flight, none finished within %v; retry later", s.cfg.MaxInFlight, s.cfg.Timeout)})
 		}
 	}
 	defer func() { <-s.sem }()
 
-	body := bufPool.Get().(*bytes.Buffer)
-	body.Reset()
-	defer func() {
-		if body.Cap() <= 1<<20 { // keep small buffers only
-			bufPool.Put(body)
+	body := c.body
+	if c.r != nil {
+		buf := bufPool.Get().(*bytes.Buffer)
+		buf.Reset()
+		defer func() {
+			if buf.Cap() <= 1<<20 { // keep small buffers only
+				bufPool.Put(buf)
+			}
+		}()
+		if _, err := buf.ReadFrom(io.LimitReader(c.r, s.cfg.MaxBodyBytes+1)); err != nil {
+			if client.Err() != nil {
+				return statusClientGone
+			}
+			return sendError(out, badRequest("", -1, "read request body: %v", err))
 		}
-	}()
-	if _, err := body.ReadFrom(io.LimitReader(r.Body, s.cfg.MaxBodyBytes+1)); err != nil {
-		if r.Context().Err() != nil {
-			return statusClientGone
+		if int64(buf.Len()) > s.cfg.MaxBodyBytes {
+			return sendError(out, bodyTooLarge(s.cfg.MaxBodyBytes))
 		}
-		return writeError(w, badRequest("", -1, "read request body: %v", err))
-	}
-	if int64(body.Len()) > s.cfg.MaxBodyBytes {
-		return writeError(w, bodyTooLarge(s.cfg.MaxBodyBytes))
+		body = buf.Bytes()
 	}
 
 	capture := s.capture != nil && ep.CapturePercent > 0
-	fr, inputs, reqID, aerr := decodeRequest(ep, proto, csv, body.Bytes(), s.cfg.MaxRows, capture)
+	fr, inputs, reqID, aerr := decodeRequest(ep, c.proto, csv, body, s.cfg.MaxRows, capture)
 	if aerr != nil {
-		return writeError(w, aerr)
+		return sendError(out, aerr)
 	}
 	if s.hookPredict != nil {
 		s.hookPredict(ctx, ep)
@@ -228,39 +269,35 @@ func (s *Server) predictRequest(w http.ResponseWriter, r *http.Request, proto st
 	}
 	if err != nil {
 		switch {
-		case r.Context().Err() != nil:
+		case client.Err() != nil:
 			return statusClientGone
 		case ctx.Err() != nil:
-			return writeError(w, &apiError{status: http.StatusGatewayTimeout, row: -1, msg: fmt.Sprintf("prediction did not finish within %v", s.cfg.Timeout)})
+			return sendError(out, &apiError{status: http.StatusGatewayTimeout, row: -1, msg: fmt.Sprintf("prediction did not finish within %v", s.cfg.Timeout)})
 		case errors.Is(err, predict.ErrInput):
 			if f := missingColumn(ep, fr); f != "" {
-				return writeError(w, badRequest(f, -1, "missing required column %q: the model cannot fill it in, send it with every row", f))
+				return sendError(out, badRequest(f, -1, "missing required column %q: the model cannot fill it in, send it with every row", f))
 			}
-			return writeError(w, badRequest("", -1, "%v", err))
+			return sendError(out, badRequest("", -1, "%v", err))
 		}
-		return s.internalError(w, err)
+		return s.internalError(out, err)
 	}
 	n := res.Len()
 	ids := make([][16]byte, n)
 	for i := range ids {
 		id, err := uuid.NewV7()
 		if err != nil {
-			return s.internalError(w, err)
+			return s.internalError(out, err)
 		}
 		ids[i] = id
 	}
 	bp := respPool.Get().(*[]byte)
 	b := (*bp)[:0]
-	if proto == protoV2 {
+	if c.proto == protoV2 {
 		b = appendV2(b, ep, res, ids, reqID)
 	} else {
 		b = appendRows(b, ep, res, ids)
 	}
-	h := w.Header()
-	h["Content-Type"] = jsonContentType
-	h["Content-Length"] = []string{strconv.Itoa(len(b))}
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	out.send(http.StatusOK, b)
 	if cap(b) <= 1<<20 { // keep small buffers only
 		*bp = b
 		respPool.Put(bp)
@@ -270,7 +307,7 @@ func (s *Server) predictRequest(w http.ResponseWriter, r *http.Request, proto st
 		ts := s.clock.Now()
 		for i := range n {
 			if ep.CapturePercent >= 100 || rand.Float64()*100 < ep.CapturePercent {
-				s.capture.add(capRecord{ep: ep, id: ids[i], ts: ts, proto: proto, input: inputs[i], res: res, i: i})
+				s.capture.add(capRecord{ep: ep, id: ids[i], ts: ts, proto: c.proto, input: inputs[i], res: res, i: i})
 			}
 		}
 	}
@@ -285,8 +322,7 @@ func bodyTooLarge(limit int64) *apiError {
 
 // contentType checks the request's content type: JSON for every protocol
 // (assumed when absent), CSV too for invocations.
-func contentType(r *http.Request, proto string) (csv bool, _ *apiError) {
-	ct := r.Header.Get("Content-Type")
+func contentType(ct, proto string) (csv bool, _ *apiError) {
 	if ct == "" || ct == "application/json" {
 		return false, nil
 	}
@@ -309,7 +345,7 @@ func contentType(r *http.Request, proto string) (csv bool, _ *apiError) {
 
 // recoverPanic turns a panic of the handler into a 500 carrying an error
 // id that is logged with the stack.
-func (s *Server) recoverPanic(w http.ResponseWriter, status *int) {
+func (s *Server) recoverPanic(out reply, status *int) {
 	v := recover()
 	if v == nil {
 		return
@@ -319,19 +355,18 @@ func (s *Server) recoverPanic(w http.ResponseWriter, status *int) {
 	}
 	id := uuid.NewString()
 	s.log.Error("panic serving a request", "error_id", id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-	*status = writeError(w, &apiError{status: http.StatusInternalServerError, row: -1, msg: "internal error (error id " + id + ")"})
+	*status = sendError(out, &apiError{status: http.StatusInternalServerError, row: -1, msg: "internal error (error id " + id + ")"})
 }
 
 // internalError logs err under a new error id and answers 500 with the id.
-func (s *Server) internalError(w http.ResponseWriter, err error) int {
+func (s *Server) internalError(out reply, err error) int {
 	id := uuid.NewString()
 	s.log.Error("prediction failed", "error_id", id, "err", err)
-	return writeError(w, &apiError{status: http.StatusInternalServerError, row: -1, msg: "internal error (error id " + id + ")"})
+	return sendError(out, &apiError{status: http.StatusInternalServerError, row: -1, msg: "internal error (error id " + id + ")"})
 }
 
-// writeError writes e as {"error": ..., "field": ..., "row": ...} and
-// returns its status.
-func writeError(w http.ResponseWriter, e *apiError) int {
+// errorBody encodes e as {"error": ..., "field": ..., "row": ...}.
+func errorBody(e *apiError) []byte {
 	b := []byte(`{"error":`)
 	b = appendString(b, e.msg)
 	if e.field != "" {
@@ -342,14 +377,18 @@ func writeError(w http.ResponseWriter, e *apiError) int {
 		b = append(b, `,"row":`...)
 		b = strconv.AppendInt(b, int64(e.row), 10)
 	}
-	b = append(b, "}\n"...)
-	h := w.Header()
-	h["Content-Type"] = jsonContentType
-	h["X-Content-Type-Options"] = []string{"nosniff"}
-	w.WriteHeader(e.status)
-	_, _ = w.Write(b)
+	return append(b, "}\n"...)
+}
+
+// sendError answers e and returns its status.
+func sendError(out reply, e *apiError) int {
+	out.header("X-Content-Type-Options", "nosniff")
+	out.send(e.status, errorBody(e))
 	return e.status
 }
+
+// writeError answers e through net/http and returns its status.
+func writeError(w http.ResponseWriter, e *apiError) int { return sendError(httpReply{w}, e) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := jsonMarshal(v)

@@ -81,58 +81,59 @@ func mustJSON(v any) string {
 func TestInvocationsJSON(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, Config{}, Deps{})
-	h := s.Handler()
-	for _, ep := range []struct {
-		name, model string
-		version     int
-		m           *predict.Model
-	}{
-		{"churn", "churn", 1, model(t, predict.TaskBinary, 20)},
-		{"price", "price", 4, model(t, predict.TaskRegression, 20)},
-		{"tier", "tier", 2, model(t, predict.TaskMulticlass, 10)},
-	} {
-		path := "/endpoints/" + ep.name + "/invocations"
-		t.Run(ep.name+"/instances", func(t *testing.T) {
-			code, body, hdr := do(t, h, "POST", path, "application/json", mustJSON(map[string]any{"instances": testRecs}))
-			if code != http.StatusOK || hdr.Get("Content-Type") != "application/json" {
-				t.Fatalf("status %d, content type %q: %s", code, hdr.Get("Content-Type"), body)
-			}
-			ids := checkRows(t, body, ep.m, ep.model, ep.version, testRecs)
-			if len(slices.Compact(slices.Sorted(slices.Values(ids)))) != len(ids) {
-				t.Errorf("inference ids repeat: %v", ids)
-			}
-		})
-		t.Run(ep.name+"/one object", func(t *testing.T) {
-			code, body, _ := do(t, h, "POST", path, "application/json", mustJSON(testRecs[1]))
-			if code != http.StatusOK {
-				t.Fatalf("status %d: %s", code, body)
-			}
-			checkRows(t, body, ep.m, ep.model, ep.version, testRecs[1:2])
-		})
-		t.Run(ep.name+"/bare array, no content type", func(t *testing.T) {
-			code, body, _ := do(t, h, "POST", path, "", mustJSON(testRecs[:3]))
-			if code != http.StatusOK {
-				t.Fatalf("status %d: %s", code, body)
-			}
-			checkRows(t, body, ep.m, ep.model, ep.version, testRecs[:3])
-		})
-		t.Run(ep.name+"/arrays in schema order", func(t *testing.T) {
-			code, body, _ := do(t, h, "POST", path, "application/json; charset=utf-8", `{"instances": [[0.1, 3, "Bergen", false], [null, 6, "Oslo", true]]}`)
-			if code != http.StatusOK {
-				t.Fatalf("status %d: %s", code, body)
-			}
-			checkRows(t, body, ep.m, ep.model, ep.version, []map[string]any{
-				{"x": 0.1, "n": 3.0, "city": "Bergen", "flag": false},
-				{"x": nil, "n": 6.0, "city": "Oslo", "flag": true},
+	for _, tr := range transports(t, s) {
+		for _, ep := range []struct {
+			name, model string
+			version     int
+			m           *predict.Model
+		}{
+			{"churn", "churn", 1, model(t, predict.TaskBinary, 20)},
+			{"price", "price", 4, model(t, predict.TaskRegression, 20)},
+			{"tier", "tier", 2, model(t, predict.TaskMulticlass, 10)},
+		} {
+			path := "/endpoints/" + ep.name + "/invocations"
+			t.Run(tr.name+"/"+ep.name+"/instances", func(t *testing.T) {
+				code, body, hdr := tr.do(t, "POST", path, "application/json", mustJSON(map[string]any{"instances": testRecs}))
+				if code != http.StatusOK || hdr.Get("Content-Type") != "application/json" {
+					t.Fatalf("status %d, content type %q: %s", code, hdr.Get("Content-Type"), body)
+				}
+				ids := checkRows(t, body, ep.m, ep.model, ep.version, testRecs)
+				if len(slices.Compact(slices.Sorted(slices.Values(ids)))) != len(ids) {
+					t.Errorf("inference ids repeat: %v", ids)
+				}
 			})
-		})
-		t.Run(ep.name+"/kserve v1", func(t *testing.T) {
-			code, body, _ := do(t, h, "POST", "/v1/models/"+ep.name+":predict", "application/json", mustJSON(map[string]any{"instances": testRecs}))
-			if code != http.StatusOK {
-				t.Fatalf("status %d: %s", code, body)
-			}
-			checkRows(t, body, ep.m, ep.model, ep.version, testRecs)
-		})
+			t.Run(tr.name+"/"+ep.name+"/one object", func(t *testing.T) {
+				code, body, _ := tr.do(t, "POST", path, "application/json", mustJSON(testRecs[1]))
+				if code != http.StatusOK {
+					t.Fatalf("status %d: %s", code, body)
+				}
+				checkRows(t, body, ep.m, ep.model, ep.version, testRecs[1:2])
+			})
+			t.Run(tr.name+"/"+ep.name+"/bare array, no content type", func(t *testing.T) {
+				code, body, _ := tr.do(t, "POST", path, "", mustJSON(testRecs[:3]))
+				if code != http.StatusOK {
+					t.Fatalf("status %d: %s", code, body)
+				}
+				checkRows(t, body, ep.m, ep.model, ep.version, testRecs[:3])
+			})
+			t.Run(tr.name+"/"+ep.name+"/arrays in schema order", func(t *testing.T) {
+				code, body, _ := tr.do(t, "POST", path, "application/json; charset=utf-8", `{"instances": [[0.1, 3, "Bergen", false], [null, 6, "Oslo", true]]}`)
+				if code != http.StatusOK {
+					t.Fatalf("status %d: %s", code, body)
+				}
+				checkRows(t, body, ep.m, ep.model, ep.version, []map[string]any{
+					{"x": 0.1, "n": 3.0, "city": "Bergen", "flag": false},
+					{"x": nil, "n": 6.0, "city": "Oslo", "flag": true},
+				})
+			})
+			t.Run(tr.name+"/"+ep.name+"/kserve v1", func(t *testing.T) {
+				code, body, _ := tr.do(t, "POST", "/v1/models/"+ep.name+":predict", "application/json", mustJSON(map[string]any{"instances": testRecs}))
+				if code != http.StatusOK {
+					t.Fatalf("status %d: %s", code, body)
+				}
+				checkRows(t, body, ep.m, ep.model, ep.version, testRecs)
+			})
+		}
 	}
 }
 
@@ -140,24 +141,26 @@ func TestInvocationsCSV(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, Config{}, Deps{})
 	m := model(t, predict.TaskBinary, 20)
-	for _, c := range []struct {
-		name, body string
-		recs       []map[string]any
-	}{
-		{"header in another order", "city,x,flag,n\nBergen,0.1,false,3\n\"Tromsø\",3.7,true,6\nOslo,,1,1\n",
-			[]map[string]any{{"city": "Bergen", "x": "0.1", "flag": "false", "n": "3"}, {"city": "Tromsø", "x": "3.7", "flag": "true", "n": "6"}, {"city": "Oslo", "x": "", "flag": "1", "n": "1"}}},
-		{"header with a subset", "n,city\n3,Bergen\n",
-			[]map[string]any{{"n": "3", "city": "Bergen"}}},
-		{"no header, schema order, CRLF, BOM", "\ufeff0.1,3,Bergen,false\r\n4.2,2,Paris,\r\n",
-			[]map[string]any{{"x": "0.1", "n": "3", "city": "Bergen", "flag": "false"}, {"x": "4.2", "n": "2", "city": "Paris", "flag": ""}}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			code, body, _ := do(t, s.Handler(), "POST", "/endpoints/churn/invocations", "text/csv", c.body)
-			if code != http.StatusOK {
-				t.Fatalf("status %d: %s", code, body)
-			}
-			checkRows(t, body, m, "churn", 1, c.recs)
-		})
+	for _, tr := range transports(t, s) {
+		for _, c := range []struct {
+			name, body string
+			recs       []map[string]any
+		}{
+			{"header in another order", "city,x,flag,n\nBergen,0.1,false,3\n\"Tromsø\",3.7,true,6\nOslo,,1,1\n",
+				[]map[string]any{{"city": "Bergen", "x": "0.1", "flag": "false", "n": "3"}, {"city": "Tromsø", "x": "3.7", "flag": "true", "n": "6"}, {"city": "Oslo", "x": "", "flag": "1", "n": "1"}}},
+			{"header with a subset", "n,city\n3,Bergen\n",
+				[]map[string]any{{"n": "3", "city": "Bergen"}}},
+			{"no header, schema order, CRLF, BOM", "\ufeff0.1,3,Bergen,false\r\n4.2,2,Paris,\r\n",
+				[]map[string]any{{"x": "0.1", "n": "3", "city": "Bergen", "flag": "false"}, {"x": "4.2", "n": "2", "city": "Paris", "flag": ""}}},
+		} {
+			t.Run(tr.name+"/"+c.name, func(t *testing.T) {
+				code, body, _ := tr.do(t, "POST", "/endpoints/churn/invocations", "text/csv", c.body)
+				if code != http.StatusOK {
+					t.Fatalf("status %d: %s", code, body)
+				}
+				checkRows(t, body, m, "churn", 1, c.recs)
+			})
+		}
 	}
 }
 
@@ -188,63 +191,65 @@ func TestV2Infer(t *testing.T) {
 		{"x": nil, "n": 6.0, "city": "Oslo", "flag": true},
 		{"x": 4.2, "n": 2.0, "city": "Paris", "flag": true},
 	}
-	for _, c := range []struct {
-		ep, version string
-		m           *predict.Model
-	}{{"churn", "1", model(t, predict.TaskBinary, 20)}, {"price", "4", model(t, predict.TaskRegression, 20)}, {"tier", "2", model(t, predict.TaskMulticlass, 10)}} {
-		t.Run(c.ep, func(t *testing.T) {
-			code, body, _ := do(t, s.Handler(), "POST", "/v2/models/"+c.ep+"/infer", "application/json", req)
-			if code != http.StatusOK {
-				t.Fatalf("status %d: %s", code, body)
-			}
-			var got v2Response
-			decodeJSON(t, body, &got)
-			if got.ModelName != c.ep || got.ModelVersion != c.version || got.ID != "req-7" {
-				t.Errorf("model %q version %q id %q", got.ModelName, got.ModelVersion, got.ID)
-			}
-			ref := want(t, c.m, recs)
-			outs := map[string]int{}
-			for i, o := range got.Outputs {
-				outs[o.Name] = i
-			}
-			pred := got.Outputs[outs["prediction"]]
-			if !slices.Equal(pred.Shape, []int{3}) || len(pred.Data) != 3 {
-				t.Fatalf("prediction output %+v", pred)
-			}
-			for i := range 3 {
-				if ref.Values != nil {
-					if pred.Datatype != "FP64" || pred.Data[i] != ref.Values[i] {
-						t.Errorf("row %d: %s %v, want %v", i, pred.Datatype, pred.Data[i], ref.Values[i])
-					}
-				} else if pred.Datatype != "BYTES" || pred.Data[i] != ref.Label(i) {
-					t.Errorf("row %d: %s %v, want %q", i, pred.Datatype, pred.Data[i], ref.Label(i))
+	for _, tr := range transports(t, s) {
+		for _, c := range []struct {
+			ep, version string
+			m           *predict.Model
+		}{{"churn", "1", model(t, predict.TaskBinary, 20)}, {"price", "4", model(t, predict.TaskRegression, 20)}, {"tier", "2", model(t, predict.TaskMulticlass, 10)}} {
+			t.Run(tr.name+"/"+c.ep, func(t *testing.T) {
+				code, body, _ := tr.do(t, "POST", "/v2/models/"+c.ep+"/infer", "application/json", req)
+				if code != http.StatusOK {
+					t.Fatalf("status %d: %s", code, body)
 				}
-			}
-			if ref.Values == nil {
-				pr := got.Outputs[outs["probabilities"]]
-				k := len(c.m.Classes())
-				if !slices.Equal(pr.Shape, []int{3, k}) || len(pr.Data) != 3*k {
-					t.Fatalf("probabilities output %+v", pr)
+				var got v2Response
+				decodeJSON(t, body, &got)
+				if got.ModelName != c.ep || got.ModelVersion != c.version || got.ID != "req-7" {
+					t.Errorf("model %q version %q id %q", got.ModelName, got.ModelVersion, got.ID)
 				}
-				for i, v := range pr.Data {
-					if v != ref.Probs[i] {
-						t.Errorf("probability %d = %v, want %v", i, v, ref.Probs[i])
+				ref := want(t, c.m, recs)
+				outs := map[string]int{}
+				for i, o := range got.Outputs {
+					outs[o.Name] = i
+				}
+				pred := got.Outputs[outs["prediction"]]
+				if !slices.Equal(pred.Shape, []int{3}) || len(pred.Data) != 3 {
+					t.Fatalf("prediction output %+v", pred)
+				}
+				for i := range 3 {
+					if ref.Values != nil {
+						if pred.Datatype != "FP64" || pred.Data[i] != ref.Values[i] {
+							t.Errorf("row %d: %s %v, want %v", i, pred.Datatype, pred.Data[i], ref.Values[i])
+						}
+					} else if pred.Datatype != "BYTES" || pred.Data[i] != ref.Label(i) {
+						t.Errorf("row %d: %s %v, want %q", i, pred.Datatype, pred.Data[i], ref.Label(i))
 					}
 				}
-				if fmt.Sprint(pr.Parameters["classes"]) != fmt.Sprint(c.m.Classes()) {
-					t.Errorf("classes %v, want %v", pr.Parameters["classes"], c.m.Classes())
+				if ref.Values == nil {
+					pr := got.Outputs[outs["probabilities"]]
+					k := len(c.m.Classes())
+					if !slices.Equal(pr.Shape, []int{3, k}) || len(pr.Data) != 3*k {
+						t.Fatalf("probabilities output %+v", pr)
+					}
+					for i, v := range pr.Data {
+						if v != ref.Probs[i] {
+							t.Errorf("probability %d = %v, want %v", i, v, ref.Probs[i])
+						}
+					}
+					if fmt.Sprint(pr.Parameters["classes"]) != fmt.Sprint(c.m.Classes()) {
+						t.Errorf("classes %v, want %v", pr.Parameters["classes"], c.m.Classes())
+					}
 				}
-			}
-			ids := got.Outputs[outs["inference_id"]]
-			for _, id := range ids.Data {
-				if _, err := uuid.Parse(fmt.Sprint(id)); err != nil {
-					t.Errorf("inference id %v: %v", id, err)
+				ids := got.Outputs[outs["inference_id"]]
+				for _, id := range ids.Data {
+					if _, err := uuid.Parse(fmt.Sprint(id)); err != nil {
+						t.Errorf("inference id %v: %v", id, err)
+					}
 				}
-			}
-			if len(ids.Data) != 3 {
-				t.Errorf("%d inference ids, want 3", len(ids.Data))
-			}
-		})
+				if len(ids.Data) != 3 {
+					t.Errorf("%d inference ids, want 3", len(ids.Data))
+				}
+			})
+		}
 	}
 }
 
@@ -263,6 +268,7 @@ func TestHealthAndMetadata(t *testing.T) {
 	}
 	s.Set(Endpoint{Name: "churn", Model: "churn-model", Version: 3, Pred: model(t, predict.TaskBinary, 20), CapturePercent: -1})
 	s.SetReady(true)
+	trs := transports(t, s)
 	for _, c := range []struct {
 		method, path string
 		code         int
@@ -279,9 +285,11 @@ func TestHealthAndMetadata(t *testing.T) {
 		{"GET", "/v2", 200, `"name":"mlcycle"`},
 		{"POST", "/ping", 405, `method POST not allowed`},
 	} {
-		code, body, _ := do(t, h, c.method, c.path, "", "")
-		if code != c.code || !strings.Contains(string(body), c.body) {
-			t.Errorf("%s %s = %d %s, want %d with %s", c.method, c.path, code, body, c.code, c.body)
+		for _, tr := range trs {
+			code, body, _ := tr.do(t, c.method, c.path, "", "")
+			if code != c.code || !strings.Contains(string(body), c.body) {
+				t.Errorf("%s: %s %s = %d %s, want %d with %s", tr.name, c.method, c.path, code, body, c.code, c.body)
+			}
 		}
 	}
 	code, body, _ := do(t, h, "GET", "/v2/models/churn", "", "")

@@ -243,13 +243,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	if err := s.Sync(ctx); err != nil {
 		s.log.ErrorContext(ctx, "initial sync", "err", err)
 	}
-	hs := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       s.cfg.Serve.WithDefaults().Timeout + 10*time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
+	hs := s.srv.FastServer(s.Handler())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(l) }()
 	tick := time.NewTicker(s.cfg.Poll)
@@ -270,7 +264,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 			s.log.Info("shutting down: draining in-flight requests")
 			sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 			defer cancel()
-			err := hs.Shutdown(sctx)
+			err := hs.ShutdownWithContext(sctx)
 			s.wg.Wait() // scheduled monitor runs end with ctx
 			if cerr := s.srv.Close(sctx); err == nil {
 				err = cerr
