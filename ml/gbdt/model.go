@@ -203,7 +203,13 @@ func (m *Model) newReader(f *frame.Frame) (*reader, error) {
 	r := &reader{floats: make([][]float64, len(m.features)), cols: make([]frame.Column, len(m.features)), remap: make([][]float64, len(m.features))}
 	var errs []error
 	for j, ft := range m.features {
-		c, ok := f.Column(ft.Name)
+		var c frame.Column
+		ok := false
+		if j < f.NumColumns() && f.ColumnAt(j).Name() == ft.Name {
+			c, ok = f.ColumnAt(j), true // the features usually come in order
+		} else {
+			c, ok = f.Column(ft.Name)
+		}
 		if !ok {
 			errs = append(errs, fmt.Errorf("gbdt: predict: frame has no column %q: %w", ft.Name, ErrInvalid))
 			continue
@@ -370,6 +376,21 @@ func (m *Model) predictFloat(ctx context.Context, r *reader, n int, margin []flo
 	var depths []int
 	if p == nil {
 		depths = m.depths()
+	}
+	if p != nil && n < 4 {
+		// A serving request: every row takes addRow (see walkBlock), so
+		// skip the blocks, their workers and their buffers.
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("gbdt: predict: %w", err)
+		}
+		buf := make([]float64, n*nf)
+		r.fill(buf, 0, n)
+		for i := range n {
+			mg := margin[i*k : i*k+k]
+			copy(mg, m.baseScore)
+			p.addRow(buf[i*nf:(i+1)*nf], nf, k, mg)
+		}
+		return nil
 	}
 	bufs := make([][]float64, runtime.GOMAXPROCS(0))
 	return m.forBlocks(ctx, n, predictBlock, func(w, lo, hi int) {
