@@ -23,6 +23,8 @@ type Model struct {
 	pipe *transform.Pipeline
 	est  estimator
 	k    int // probabilities per row: the number of classes, 0 for regression
+	// layout indexes the schema's columns once for the frames of NewRows.
+	layout *frame.Layout
 }
 
 // estimator is a fitted model of one algorithm: given the transformed
@@ -78,7 +80,19 @@ func New(p *Package) (*Model, error) {
 		return nil, err
 	}
 	m.est = est
+	if l, err := frame.NewLayout(names(p.Schema)...); err == nil {
+		m.layout = l // else (empty or repeated names) NewRows frames index themselves
+	}
 	return m, nil
+}
+
+// NewRows returns a builder of n records of the model's schema (Rows); a
+// frame with every field shares the model's column index instead of
+// building one per request.
+func (m *Model) NewRows(n int) *Rows {
+	r := NewRows(m.pkg.Schema, n)
+	r.layout = m.layout
+	return r
 }
 
 func newEstimator(p *Package, k int) (estimator, error) {

@@ -72,6 +72,7 @@ type Rows struct {
 	miss   []bool    // n flags per field
 	other  []rowsCol // per field, for non-numeric fields; nil until needed
 	byName map[string]int
+	layout *frame.Layout // the schema's, when known (Model.NewRows)
 }
 
 type rowsCol struct {
@@ -246,6 +247,9 @@ func (b *Rows) Frame() (*frame.Frame, error) {
 	}
 	if len(cols) == 0 {
 		return nil, fmt.Errorf("%w: no record has any of the model's fields (%s)", ErrInput, strings.Join(names(b.schema), ", "))
+	}
+	if b.layout != nil && len(cols) == len(b.schema) {
+		return b.layout.Frame(cols)
 	}
 	return frame.New(cols...)
 }

@@ -186,10 +186,17 @@ func (s *Server) predict(ctx context.Context, c *call, out reply) {
 		label = c.name
 	}
 	status := s.predictRequest(ctx, c, out, ep)
-	s.m.requests.WithLabelValues(label, c.proto, strconv.Itoa(status)).Inc()
-	if ep != nil {
-		s.m.latency.WithLabelValues(label, c.proto).Observe(time.Since(start).Seconds())
+	if ep == nil {
+		s.m.requests.WithLabelValues(label, c.proto, strconv.Itoa(status)).Inc()
+		return
 	}
+	i := protoIndex(c.proto)
+	if status == http.StatusOK {
+		ep.ok[i].Inc()
+	} else {
+		s.m.requests.WithLabelValues(label, c.proto, strconv.Itoa(status)).Inc()
+	}
+	ep.latency[i].Observe(time.Since(start).Seconds())
 }
 
 // bufPool holds request body buffers, respPool response buffers.
@@ -302,7 +309,7 @@ func (s *Server) predictRequest(client context.Context, c *call, out reply, ep *
 		*bp = b
 		respPool.Put(bp)
 	}
-	s.m.rows.WithLabelValues(ep.Name).Add(float64(n))
+	ep.rows.Add(float64(n))
 	if capture {
 		ts := s.clock.Now()
 		for i := range n {

@@ -7,7 +7,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/mlcycle/mlcycle/ml/frame"
-	"github.com/mlcycle/mlcycle/predict"
 )
 
 // decodeRows is the fast path of decodeInstances + frameOf for the JSON
@@ -72,7 +71,7 @@ func decodeRows(ep *live, body []byte, maxRows int, sc *rowScratch) (*frame.Fram
 	if p.i != len(body) || d.rows == 0 {
 		return nil, false
 	}
-	rows := predict.NewRows(ep.schema, d.rows)
+	rows := ep.newRows(d.rows)
 	for _, c := range sc.cells {
 		var err error
 		switch c.kind {

@@ -24,7 +24,7 @@ func rowsEndpoint() *live {
 		{Name: "day", Logical: frame.LogicalDate},
 		{Name: "at", Logical: frame.LogicalTimestamp},
 	}
-	l := &live{schema: schema, byName: map[string]int{}}
+	l := &live{schema: schema, byName: map[string]int{}, newRows: func(n int) *predict.Rows { return predict.NewRows(schema, n) }}
 	for i, f := range schema {
 		l.byName[f.Name] = i
 	}

@@ -159,6 +159,23 @@ type live struct {
 	labelsJS [][]byte // classes as JSON strings
 	modelJS  []byte   // the model name as a JSON string
 	head     []byte   // `{"model":...,"version":N,"predictions":[`
+	newRows  func(n int) *predict.Rows
+	// The endpoint's metrics of successful requests, per protocol
+	// (invocations, v1, v2), looked up once instead of per request.
+	ok      [3]prometheus.Counter
+	latency [3]prometheus.Observer
+	rows    prometheus.Counter
+}
+
+// protoIndex numbers the prediction protocols for live's metrics.
+func protoIndex(proto string) int {
+	switch proto {
+	case protoV1:
+		return 1
+	case protoV2:
+		return 2
+	}
+	return 0
 }
 
 // randPool turns on google/uuid's pool of random bytes once: inference ids
@@ -220,7 +237,7 @@ func (s *Server) Set(ep Endpoint) {
 		ep.CapturePercent = 100
 	}
 	ep.CapturePercent = min(ep.CapturePercent, 100)
-	l := &live{Endpoint: ep, schema: ep.Pred.Schema(), classes: ep.Pred.Classes()}
+	l := &live{Endpoint: ep, schema: ep.Pred.Schema(), classes: ep.Pred.Classes(), newRows: ep.Pred.NewRows}
 	l.byName = make(map[string]int, len(l.schema))
 	for i, f := range l.schema {
 		l.byName[f.Name] = i
@@ -228,6 +245,11 @@ func (s *Server) Set(ep Endpoint) {
 	for _, c := range l.classes {
 		l.labelsJS = append(l.labelsJS, appendString(nil, c))
 	}
+	for i, proto := range []string{protoInvocations, protoV1, protoV2} {
+		l.ok[i] = s.m.requests.WithLabelValues(ep.Name, proto, "200")
+		l.latency[i] = s.m.latency.WithLabelValues(ep.Name, proto)
+	}
+	l.rows = s.m.rows.WithLabelValues(ep.Name)
 	l.modelJS = appendString(nil, ep.Model)
 	l.head = fmt.Appendf(nil, `{"model":%s,"version":%d,"predictions":[`, l.modelJS, ep.Version)
 	s.mu.Lock()
