@@ -7,6 +7,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -199,8 +200,25 @@ type reader struct {
 	remap  [][]float64 // categorical: frame code -> training code or NaN
 }
 
+// readers recycles the readers of Predict: a serving request would
+// otherwise allocate three slices per feature count for one row.
+var readers = sync.Pool{New: func() any { return new(reader) }}
+
+// release returns r to readers; r must not be used afterwards.
+func (r *reader) release() {
+	clear(r.floats)
+	clear(r.cols)
+	clear(r.remap)
+	readers.Put(r)
+}
+
 func (m *Model) newReader(f *frame.Frame) (*reader, error) {
-	r := &reader{floats: make([][]float64, len(m.features)), cols: make([]frame.Column, len(m.features)), remap: make([][]float64, len(m.features))}
+	nf := len(m.features)
+	r := readers.Get().(*reader)
+	if cap(r.cols) < nf {
+		r.floats, r.cols, r.remap = make([][]float64, nf), make([]frame.Column, nf), make([][]float64, nf)
+	}
+	r.floats, r.cols, r.remap = r.floats[:nf], r.cols[:nf], r.remap[:nf]
 	var errs []error
 	for j, ft := range m.features {
 		var c frame.Column
@@ -242,6 +260,7 @@ func (m *Model) newReader(f *frame.Frame) (*reader, error) {
 		errs = append(errs, fmt.Errorf("gbdt: predict: column %q has kind %s, not the kind it had in training: %w", ft.Name, c.Kind(), ErrInvalid))
 	}
 	if len(errs) > 0 {
+		r.release()
 		return nil, errors.Join(errs...)
 	}
 	return r, nil
@@ -322,6 +341,7 @@ func (m *Model) Predict(ctx context.Context, f *frame.Frame, out Output) ([]floa
 	if err != nil {
 		return nil, err
 	}
+	defer r.release()
 	n, k := f.Len(), m.k
 	margin := make([]float64, n*k)
 	if q := m.quant(); q != nil && n > quantMinRows {
