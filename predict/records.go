@@ -234,9 +234,26 @@ func (b *Rows) Set(r, j int, v any) error {
 // order. The builder must not be used afterwards (the frame holds its
 // buffers).
 func (b *Rows) Frame() (*frame.Frame, error) {
+	numeric := 0
+	for j, f := range b.schema {
+		if b.set[j] && isNumeric(f.Logical) {
+			numeric++
+		}
+	}
+	floats := frame.FloatColumns(numeric) // one allocation for them all
 	cols := make([]frame.Column, 0, len(b.schema))
 	for j, f := range b.schema {
 		if !b.set[j] {
+			continue
+		}
+		lo, hi := j*b.n, (j+1)*b.n
+		if isNumeric(f.Logical) {
+			fc := &floats[0]
+			floats = floats[1:]
+			if err := fc.Init(f.Name, f.Logical, b.nums[lo:hi:hi], frame.MaskOf(b.miss[lo:hi])); err != nil {
+				return nil, err
+			}
+			cols = append(cols, fc)
 			continue
 		}
 		col, err := b.column(j, f)
@@ -254,17 +271,9 @@ func (b *Rows) Frame() (*frame.Frame, error) {
 	return frame.New(cols...)
 }
 
+// column builds the non-numeric column j.
 func (b *Rows) column(j int, f Field) (frame.Column, error) {
-	lo, hi := j*b.n, (j+1)*b.n
-	mask := frame.MaskOf(b.miss[lo:hi])
-	switch f.Logical {
-	case frame.LogicalInteger, frame.LogicalFloat:
-		fc, err := frame.NewFloat(f.Name, b.nums[lo:hi:hi], mask)
-		if err != nil || f.Logical == frame.LogicalFloat {
-			return fc, err
-		}
-		return fc.WithLogical(frame.LogicalInteger)
-	}
+	mask := frame.MaskOf(b.miss[j*b.n : (j+1)*b.n])
 	c := &b.other[j]
 	switch f.Logical {
 	case frame.LogicalBoolean:

@@ -3,6 +3,7 @@ package frame
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -172,5 +173,33 @@ func TestWithLogicalSame(t *testing.T) {
 	}
 	if d, err := tc.WithLogical(LogicalTimestamp); err != nil || d != tc {
 		t.Errorf("WithLogical(timestamp) on a timestamp column = %p, %v; want the column itself", d, err)
+	}
+}
+
+func TestFloatColumnsInit(t *testing.T) {
+	cols := FloatColumns(2)
+	if err := cols[0].Init("x", LogicalFloat, []float64{1, math.NaN(), 3}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := cols[1].Init("n", LogicalInteger, []float64{4, 5, 6}, MaskOf([]bool{false, false, true})); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := NewFloat("x", []float64{1, math.NaN(), 3}, nil)
+	if cols[0].Field() != want.Field() || cols[0].NullCount() != 1 || !cols[0].IsMissing(1) || cols[0].Values()[2] != 3 {
+		t.Errorf("Init: %v with %d missing, want %v like NewFloat", cols[0].Field(), cols[0].NullCount(), want.Field())
+	}
+	if cols[1].Logical() != LogicalInteger || !cols[1].IsMissing(2) || !math.IsNaN(cols[1].Values()[2]) {
+		t.Errorf("integer column: %v, missing %v, values %v", cols[1].Field(), cols[1].IsMissing(2), cols[1].Values())
+	}
+	if err := cols[0].Init("y", LogicalFloat, []float64{1, 2, 3}, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("second Init: %v, want ErrInvalid", err)
+	}
+	var c FloatColumn
+	if err := c.Init("z", LogicalText, nil, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Init as text: %v, want ErrInvalid", err)
+	}
+	f, err := New(&cols[0], &cols[1])
+	if err != nil || f.Len() != 3 {
+		t.Fatalf("frame of FloatColumns: %v", err)
 	}
 }
