@@ -15,7 +15,7 @@ import (
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 )
 
-// The prediction routes of FastHandler, matched on the raw path.
+// The prediction routes of fastHandler, matched on the raw path.
 var (
 	routeEndpoints = []byte("/endpoints/")
 	routeV1        = []byte("/v1/models/")
@@ -25,20 +25,20 @@ var (
 	suffixV2       = []byte("/infer")
 )
 
-// FastHandler returns the fasthttp handler that `mlcycle server` listens
+// fastHandler returns the fasthttp handler that `mlcycle server` listens
 // with: the prediction routes — POST /endpoints/NAME/invocations,
 // /v1/models/NAME:predict and /v2/models/NAME/infer — served natively, and
 // every other request handed to next (Handler, or a mux around it) through
 // fasthttpadaptor. Both transports run the same prediction core
-// (predictRequest), so they answer alike (TestTransportsAgree).
+// (predictRequest), and the protocol tests run on both (transports).
 //
 // fasthttp reads a request into reused buffers and writes a response
-// without net/http's per-request allocations; on a 2-core machine shared
-// with the load generator that is a quarter of a single-row request's
-// server time (docs/serve.md, "Speed"). It cannot tell that a client left
-// mid-request, so predictions over fasthttp run to their Timeout instead
-// of stopping with a 499.
-func (s *Server) FastHandler(next http.Handler) fasthttp.RequestHandler {
+// without net/http's per-request allocations: on the 2-core serving
+// benchmark (docs/serve.md, "Performance") it took single-row throughput
+// at 32 connections from about 31,000 to 36,000 requests/s. It cannot
+// tell that a client left mid-request, so predictions over fasthttp run
+// to their Timeout instead of stopping with a 499.
+func (s *Server) fastHandler(next http.Handler) fasthttp.RequestHandler {
 	slow := fasthttpadaptor.NewFastHTTPHandler(next)
 	return func(ctx *fasthttp.RequestCtx) {
 		proto, name, ok := predictRoute(ctx.URI().PathOriginal())
@@ -92,7 +92,7 @@ func (f fastReply) send(status int, b []byte) {
 	f.ctx.SetBody(b)
 }
 
-// FastServer returns the fasthttp server of FastHandler(next) with the
+// FastServer returns the fasthttp server of fastHandler(next) with the
 // limits of the server's Config: bodies up to MaxBodyBytes (413 beyond, as
 // a JSON error), reads and writes bounded by Timeout plus 10 s, idle
 // connections closed after two minutes. Errors reading a request are
@@ -100,7 +100,7 @@ func (f fastReply) send(status int, b []byte) {
 func (s *Server) FastServer(next http.Handler) *fasthttp.Server {
 	c := s.cfg
 	return &fasthttp.Server{
-		Handler:               s.FastHandler(next),
+		Handler:               s.fastHandler(next),
 		MaxRequestBodySize:    int(c.MaxBodyBytes),
 		ReadBufferSize:        16 << 10, // request line and headers
 		ReadTimeout:           c.Timeout + 10*time.Second,

@@ -34,7 +34,7 @@ func TestPredictRoute(t *testing.T) {
 	}
 }
 
-// TestFastServerPaths sends the requests whose paths FastHandler leaves to
+// TestFastServerPaths sends the requests whose paths fastHandler leaves to
 // net/http (escaped, with a query) and checks they are served as the plain
 // path is.
 func TestFastServerPaths(t *testing.T) {

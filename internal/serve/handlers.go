@@ -181,20 +181,16 @@ func (h httpReply) send(status int, b []byte) {
 func (s *Server) predict(ctx context.Context, c *call, out reply) {
 	start := time.Now()
 	ep := s.endpoint(c.name)
-	label := ""
-	if ep != nil {
-		label = c.name
-	}
 	status := s.predictRequest(ctx, c, out, ep)
-	if ep == nil {
-		s.m.requests.WithLabelValues(label, c.proto, strconv.Itoa(status)).Inc()
+	if ep == nil { // unknown endpoints count under endpoint=""
+		s.m.requests.WithLabelValues("", c.proto, strconv.Itoa(status)).Inc()
 		return
 	}
 	i := protoIndex(c.proto)
 	if status == http.StatusOK {
 		ep.ok[i].Inc()
 	} else {
-		s.m.requests.WithLabelValues(label, c.proto, strconv.Itoa(status)).Inc()
+		s.m.requests.WithLabelValues(ep.Name, c.proto, strconv.Itoa(status)).Inc()
 	}
 	ep.latency[i].Observe(time.Since(start).Seconds())
 }
