@@ -46,13 +46,23 @@ func (s *Server) fastHandler(next http.Handler) fasthttp.RequestHandler {
 			slow(ctx)
 			return
 		}
-		c := call{proto: proto, name: name, method: string(ctx.Method()), ctype: string(ctx.Request.Header.ContentType()),
+		c := call{proto: proto, name: name, method: internBytes(ctx.Method(), http.MethodPost),
+			ctype:  internBytes(ctx.Request.Header.ContentType(), "application/json"),
 			length: int64(ctx.Request.Header.ContentLength()), body: ctx.PostBody()}
 		if c.length < 0 {
 			c.length = -1 // chunked or unknown: the body itself is checked
 		}
 		s.predict(context.Background(), &c, fastReply{ctx})
 	}
+}
+
+// internBytes returns b as a string: common when it is, else a copy (the
+// usual method and content type cost no allocation).
+func internBytes(b []byte, common string) string {
+	if string(b) == common {
+		return common
+	}
+	return string(b)
 }
 
 // predictRoute recognises a prediction route in a raw request path. Paths
@@ -94,7 +104,7 @@ func (f fastReply) send(status int, b []byte) {
 
 // FastServer returns the fasthttp server of fastHandler(next) with the
 // limits of the server's Config: bodies up to MaxBodyBytes (413 beyond, as
-// a JSON error), reads and writes bounded by Timeout plus 10 s, idle
+// a JSON error), reads bounded by Timeout plus 10 s, idle
 // connections closed after two minutes. Errors reading a request are
 // answered in JSON, counted in the metrics and logged at debug level.
 func (s *Server) FastServer(next http.Handler) *fasthttp.Server {
@@ -104,8 +114,7 @@ func (s *Server) FastServer(next http.Handler) *fasthttp.Server {
 		MaxRequestBodySize:    int(c.MaxBodyBytes),
 		ReadBufferSize:        16 << 10, // request line and headers
 		ReadTimeout:           c.Timeout + 10*time.Second,
-		WriteTimeout:          c.Timeout + 10*time.Second,
-		IdleTimeout:           2 * time.Minute,
+		IdleTimeout:           2 * time.Minute, // no write timeout, as with net/http: one deadline less per request
 		NoDefaultServerHeader: true,
 		CloseOnShutdown:       true,
 		Logger:                fastLogger{s.log},
