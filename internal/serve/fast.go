@@ -132,9 +132,12 @@ func (s *Server) FastServer(next http.Handler) *fasthttp.Server {
 			}
 			s.log.Debug("bad HTTP request", "remote", ctx.RemoteAddr().String(), "err", err)
 			sendError(fastReply{ctx}, e)
+			// fasthttp forgets the request line after a failed chunked body:
+			// such requests count under protocol "http" (refused before
+			// routing), as do malformed ones.
 			proto, name, ok := predictRoute(ctx.URI().PathOriginal())
 			if !ok {
-				return // not a prediction route, or not parsed that far
+				proto = protoHTTP
 			}
 			if s.endpoint(name) == nil {
 				name = ""
@@ -147,6 +150,9 @@ func (s *Server) FastServer(next http.Handler) *fasthttp.Server {
 // fastLogger sends fasthttp's log lines to slog.
 type fastLogger struct{ log *slog.Logger }
 
+// They are connection errors (a client that left, a request refused
+// before routing, already answered): debug level, as a client's mistake
+// is not the server's warning.
 func (l fastLogger) Printf(format string, args ...any) {
-	l.log.Warn(fmt.Sprintf(format, args...), "component", "http")
+	l.log.Debug(fmt.Sprintf(format, args...), "part", "http")
 }

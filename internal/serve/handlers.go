@@ -26,6 +26,7 @@ const (
 	protoV1          = "v1"
 	protoV2          = "v2"
 	protoHealth      = "health"
+	protoHTTP        = "http" // refused before routing (FastServer)
 )
 
 // statusClientGone is the status recorded (never sent) when the client
