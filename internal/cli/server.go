@@ -61,6 +61,7 @@ docs/serve.md documents the protocols.`,
 			if err != nil {
 				return err
 			}
+			jc = jc.ForServer()
 			jc.Workers = river.NewWorkers()
 			a.Retrain.Register(jc.Workers, a.Config.Goal)
 			jc.Logger = a.Log.With("component", "river")

@@ -185,9 +185,10 @@ func TestRetrain(t *testing.T) {
 	}
 }
 
-// TestRetrainJob runs a retraining as a River job, as mlcycle server does
-// when a policy or an alarm calls for one; a second request while one
-// waits or runs is not queued again.
+// TestRetrainJob runs a retraining as a River job on a client configured
+// as mlcycle server's, enqueued after the client started, as when a
+// policy or an alarm calls for one; a second request while one waits or
+// runs is not queued again.
 func TestRetrainJob(t *testing.T) {
 	a := served(t)
 	ctx := t.Context()
@@ -195,6 +196,7 @@ func TestRetrainJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg = cfg.ForServer()
 	cfg.Workers = river.NewWorkers()
 	min := func(v float64) *float64 { return &v }
 	a.Retrain.Register(cfg.Workers, &config.Goal{Criteria: []config.Criterion{{Metric: "roc_auc", Min: min(0.6)}}})
@@ -202,6 +204,10 @@ func TestRetrainJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer c.StopAndCancel(context.Background())
 	added, err := retrain.Enqueue(ctx, c, "credit", "labels (1400 new)")
 	if err != nil || !added {
 		t.Fatalf("Enqueue = %v, %v", added, err)
@@ -209,10 +215,6 @@ func TestRetrainJob(t *testing.T) {
 	if again, err := retrain.Enqueue(ctx, c, "credit", "schedule"); err != nil || again {
 		t.Errorf("second Enqueue while the first waits = %v, %v; want not added", again, err)
 	}
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer c.StopAndCancel(context.Background())
 	var rs []store.Run
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		rs, err = a.Store.ListRuns(ctx, store.RunFilter{Kind: store.RunRetrain})
