@@ -461,41 +461,18 @@ func (p *Pipeline) Apply(ctx context.Context, x *frame.Frame) (*frame.Frame, err
 	all := make([]frame.Column, len(p.outputs))
 	err := parallel(ctx, len(p.cols), n, func(i int) error {
 		c := p.cols[i]
-		var v *value
+		var col frame.Column
+		var d []float64
 		if c.Derived {
 			j := pl.derived[i]
 			if j < 0 {
 				return fmt.Errorf("%w: derived column %q has no expression", ErrInput, c.Name)
 			}
-			v = &value{kind: vNumeric, n: n, names: []string{c.Name}, nums: [][]float64{derived[j]}}
+			d = derived[j]
 		} else {
-			col, _ := columnNear(x, pl.input[i], c.Name)
-			if fc, ok := col.(*frame.FloatColumn); ok && len(c.Steps) == 0 && c.kind == vNumeric {
-				// A numeric passthrough shares the input column.
-				out, err := fc.WithLogical(frame.LogicalFloat)
-				if err != nil {
-					return err
-				}
-				if len(c.Outputs) != 1 {
-					return errOutputs
-				}
-				all[pl.off[i]] = out
-				return nil
-			}
-			var err error
-			v, err = inputValue(c.Name, c.kind, col, n, len(c.Steps) == 0)
-			if err != nil {
-				return err
-			}
+			col, _ = columnNear(x, pl.input[i], c.Name)
 		}
-		for s, fs := range c.Steps {
-			next, err := applyStep(ctx, fs, v)
-			if err != nil {
-				return fmt.Errorf("transform: apply %q step %d (%s): %w", c.Name, s, fs.Op, err)
-			}
-			v = next
-		}
-		cols, err := c.materialize(v)
+		cols, err := c.run(ctx, col, d, n)
 		if err != nil {
 			return err
 		}
@@ -521,6 +498,36 @@ func (p *Pipeline) Apply(ctx context.Context, x *frame.Frame) (*frame.Frame, err
 	}
 	// The outputs differ from the fitted ones: let the general checks say how.
 	return p.finish(all)
+}
+
+// run applies chain c to its input — col (nil when the frame lacks it) or,
+// for a derived chain, its computed values d — over n rows and returns its
+// output columns. A numeric passthrough shares the input column.
+func (c *fcol) run(ctx context.Context, col frame.Column, d []float64, n int) ([]frame.Column, error) {
+	var v *value
+	if c.Derived {
+		v = &value{kind: vNumeric, n: n, names: []string{c.Name}, nums: [][]float64{d}}
+	} else {
+		if fc, ok := col.(*frame.FloatColumn); ok && len(c.Steps) == 0 && c.kind == vNumeric {
+			out, err := fc.WithLogical(frame.LogicalFloat)
+			if err != nil {
+				return nil, err
+			}
+			return []frame.Column{out}, nil
+		}
+		var err error
+		if v, err = inputValue(c.Name, c.kind, col, n, len(c.Steps) == 0); err != nil {
+			return nil, err
+		}
+	}
+	for s, fs := range c.Steps {
+		next, err := applyStep(ctx, fs, v)
+		if err != nil {
+			return nil, fmt.Errorf("transform: apply %q step %d (%s): %w", c.Name, s, fs.Op, err)
+		}
+		v = next
+	}
+	return c.materialize(v)
 }
 
 // columnNear returns x's column called name, looking first at position i:
@@ -558,43 +565,19 @@ func (p *Pipeline) applyGeneral(ctx context.Context, x *frame.Frame) (*frame.Fra
 	outs := make([][]frame.Column, len(p.cols))
 	err := parallel(ctx, len(p.cols), n, func(i int) error {
 		c := p.cols[i]
-		var v *value
+		var col frame.Column
+		var d []float64
 		if c.Derived {
-			d, ok := derived[c.Name]
-			if !ok {
+			var ok bool
+			if d, ok = derived[c.Name]; !ok {
 				return fmt.Errorf("%w: derived column %q has no expression", ErrInput, c.Name)
 			}
-			v = &value{kind: vNumeric, n: n, names: []string{c.Name}, nums: [][]float64{d}}
 		} else {
-			col, _ := x.Column(c.Name)
-			if fc, ok := col.(*frame.FloatColumn); ok && len(c.Steps) == 0 && c.kind == vNumeric {
-				// A numeric passthrough shares the input column.
-				out, err := fc.WithLogical(frame.LogicalFloat)
-				if err != nil {
-					return err
-				}
-				outs[i] = []frame.Column{out}
-				return nil
-			}
-			var err error
-			v, err = inputValue(c.Name, c.kind, col, n, len(c.Steps) == 0)
-			if err != nil {
-				return err
-			}
+			col, _ = x.Column(c.Name)
 		}
-		for s, fs := range c.Steps {
-			next, err := applyStep(ctx, fs, v)
-			if err != nil {
-				return fmt.Errorf("transform: apply %q step %d (%s): %w", c.Name, s, fs.Op, err)
-			}
-			v = next
-		}
-		cols, err := c.materialize(v)
-		if err != nil {
-			return err
-		}
+		cols, err := c.run(ctx, col, d, n)
 		outs[i] = cols
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
