@@ -308,9 +308,79 @@ func (p *jsonParser) num() (float64, bool) {
 			return 0, false
 		}
 	}
+	if f, ok := exactFloat(p.b[start:p.i]); ok {
+		return f, true
+	}
 	f, err := strconv.ParseFloat(string(p.b[start:p.i]), 64)
 	if err != nil {
 		return 0, false
+	}
+	return f, true
+}
+
+// pow10 holds the powers of ten that float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// exactFloat converts a JSON number (already checked against the grammar)
+// whose digits fit in 2^53 and whose decimal exponent is within ±22: the
+// integer and the power of ten are then exact float64s, so one multiply or
+// divide rounds correctly — Clinger's fast path, which strconv.ParseFloat
+// takes too, without its general scanner. Other numbers return ok false
+// (TestExactFloat and FuzzExactFloat hold it to strconv).
+func exactFloat(b []byte) (float64, bool) {
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	var mant uint64
+	digits, exp := 0, 0
+	i := 0
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		mant = mant*10 + uint64(b[i]-'0')
+		digits++
+	}
+	if i < len(b) && b[i] == '.' {
+		for i++; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			mant = mant*10 + uint64(b[i]-'0')
+			digits++
+			exp--
+		}
+	}
+	if digits > 15 { // 10^15 < 2^53: no overflow, exact
+		return 0, false
+	}
+	if i < len(b) { // e or E
+		i++
+		eneg := false
+		if b[i] == '+' || b[i] == '-' {
+			eneg = b[i] == '-'
+			i++
+		}
+		e := 0
+		for ; i < len(b); i++ {
+			if e > 1000 {
+				return 0, false
+			}
+			e = e*10 + int(b[i]-'0')
+		}
+		if eneg {
+			e = -e
+		}
+		exp += e
+	}
+	f := float64(mant)
+	switch {
+	case exp == 0:
+	case exp > 0 && exp <= 22:
+		f *= pow10[exp]
+	case exp < 0 && exp >= -22:
+		f /= pow10[-exp]
+	default:
+		return 0, false
+	}
+	if neg {
+		f = -f
 	}
 	return f, true
 }
