@@ -144,18 +144,8 @@ func (d *rowDecoder) list(maxRows int) bool {
 			return false
 		}
 		d.rows++
-		p.space()
-		if p.i >= len(p.b) {
-			return false
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case ']':
-			p.i++
-			return true
-		default:
-			return false
+		if more, ok := p.next(']'); !ok || !more {
+			return ok
 		}
 	}
 }
@@ -239,19 +229,11 @@ func (d *rowDecoder) instance(r int) bool {
 			return false // an object or an array: the general path names it
 		}
 		d.sc.cells = append(d.sc.cells, c)
-		p.space()
-		if p.i >= len(p.b) {
+		if more, ok := p.next('}'); !ok {
 			return false
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
+		} else if !more {
 			d.sc.spans = append(d.sc.spans, [2]int{start, p.i})
 			return true
-		default:
-			return false
 		}
 	}
 }
