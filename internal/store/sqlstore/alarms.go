@@ -66,16 +66,14 @@ func (s *Store) ListAlarms(ctx context.Context, endpoint string) ([]store.Alarm,
 	if err != nil {
 		return nil, fmt.Errorf("store: list alarms: %w", err)
 	}
-	defer rows.Close()
-	out := []store.Alarm{}
-	for rows.Next() {
-		var a store.Alarm
-		if err := rows.Scan(&a.Name, &a.Endpoint, &a.Spec, &a.State, timeScanner{&a.UpdatedAt}); err != nil {
-			return nil, fmt.Errorf("store: list alarms: %w", err)
-		}
-		out = append(out, a)
+	out, err := collect(rows, func(sc scanner) (a store.Alarm, err error) {
+		err = sc.Scan(&a.Name, &a.Endpoint, &a.Spec, &a.State, timeScanner{&a.UpdatedAt})
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: list alarms: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetAlarmState records a state change; see store.Alarms.
@@ -120,14 +118,12 @@ func (s *Store) AlarmHistory(ctx context.Context, name string) ([]store.AlarmEve
 	if err != nil {
 		return nil, fmt.Errorf("store: alarm history: %w", err)
 	}
-	defer rows.Close()
-	out := []store.AlarmEvent{}
-	for rows.Next() {
-		var e store.AlarmEvent
-		if err := rows.Scan(&e.Alarm, &e.State, &e.Reason, timeScanner{&e.At}); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
+	out, err := collect(rows, func(sc scanner) (e store.AlarmEvent, err error) {
+		err = sc.Scan(&e.Alarm, &e.State, &e.Reason, timeScanner{&e.At})
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: alarm history: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -64,14 +64,12 @@ WHERE endpoint = ? AND predicted_at >= ? AND predicted_at < ? ORDER BY predicted
 	if err != nil {
 		return nil, fmt.Errorf("store: labels of %q: %w", endpoint, err)
 	}
-	defer rows.Close()
-	out := []store.Label{}
-	for rows.Next() {
-		var l store.Label
-		if err := rows.Scan(&l.InferenceID, &l.Value, timeScanner{&l.PredictedAt}, timeScanner{&l.ReceivedAt}); err != nil {
-			return nil, fmt.Errorf("store: labels of %q: %w", endpoint, err)
-		}
-		out = append(out, l)
+	out, err := collect(rows, func(sc scanner) (l store.Label, err error) {
+		err = sc.Scan(&l.InferenceID, &l.Value, timeScanner{&l.PredictedAt}, timeScanner{&l.ReceivedAt})
+		return l, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: labels of %q: %w", endpoint, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -312,19 +312,10 @@ func (s *Store) ModelVersions(ctx context.Context, name string) ([]store.ModelVe
 	if err != nil {
 		return nil, fmt.Errorf("store: list versions of model %q: %w", name, err)
 	}
-	defer rows.Close()
-	mvs := []store.ModelVersion{}
-	for rows.Next() {
-		mv, err := scanModelVersion(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list versions of model %q: %w", name, err)
-		}
-		mvs = append(mvs, mv)
-	}
-	if err := rows.Err(); err != nil {
+	mvs, err := collect(rows, scanModelVersion)
+	if err != nil {
 		return nil, fmt.Errorf("store: list versions of model %q: %w", name, err)
 	}
-	rows.Close()
 	if len(mvs) == 0 {
 		return nil, store.NotFoundf(fmt.Sprintf("store: model %q", name))
 	}
@@ -368,19 +359,13 @@ FROM models m`
 	if err != nil {
 		return nil, fmt.Errorf("store: list models: %w", err)
 	}
-	defer rows.Close()
-	ms := []store.Model{}
-	for rows.Next() {
-		var m store.Model
-		if err := rows.Scan(&m.ID, &m.Name, timeScanner{&m.CreatedAt}, &m.Latest); err != nil {
-			return nil, fmt.Errorf("store: list models: %w", err)
-		}
-		ms = append(ms, m)
-	}
-	if err := rows.Err(); err != nil {
+	ms, err := collect(rows, func(sc scanner) (m store.Model, err error) {
+		err = sc.Scan(&m.ID, &m.Name, timeScanner{&m.CreatedAt}, &m.Latest)
+		return m, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: list models: %w", err)
 	}
-	rows.Close()
 	as, err := s.aliases(ctx, s.db, name)
 	if err != nil {
 		return nil, fmt.Errorf("store: list models: aliases: %w", err)
@@ -593,16 +578,8 @@ func (s *Store) ModelEvents(ctx context.Context, f store.EventFilter) ([]store.M
 	if err != nil {
 		return nil, fmt.Errorf("store: list model events: %w", err)
 	}
-	defer rows.Close()
-	es := []store.ModelEvent{}
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list model events: %w", err)
-		}
-		es = append(es, e)
-	}
-	if err := rows.Err(); err != nil {
+	es, err := collect(rows, scanEvent)
+	if err != nil {
 		return nil, fmt.Errorf("store: list model events: %w", err)
 	}
 	return es, nil
@@ -729,16 +706,8 @@ func (s *Store) Endpoints(ctx context.Context) ([]store.Endpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: list endpoints: %w", err)
 	}
-	defer rows.Close()
-	es := []store.Endpoint{}
-	for rows.Next() {
-		e, err := scanEndpoint(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list endpoints: %w", err)
-		}
-		es = append(es, e)
-	}
-	if err := rows.Err(); err != nil {
+	es, err := collect(rows, scanEndpoint)
+	if err != nil {
 		return nil, fmt.Errorf("store: list endpoints: %w", err)
 	}
 	slices.SortFunc(es, func(a, b store.Endpoint) int { return strings.Compare(a.Name, b.Name) })

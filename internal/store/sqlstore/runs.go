@@ -198,19 +198,10 @@ func (s *Store) ListRuns(ctx context.Context, f store.RunFilter) ([]store.Run, e
 	if err != nil {
 		return nil, fmt.Errorf("store: list runs: %w", err)
 	}
-	defer rows.Close()
-	rs := []store.Run{}
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list runs: %w", err)
-		}
-		rs = append(rs, r)
-	}
-	if err := rows.Err(); err != nil {
+	rs, err := collect(rows, scanRun)
+	if err != nil {
 		return nil, fmt.Errorf("store: list runs: %w", err)
 	}
-	rows.Close()
 	if len(rs) == 0 {
 		return rs, nil
 	}

@@ -34,18 +34,16 @@ func (s *Store) MonitorSchedules(ctx context.Context) ([]store.Schedule, error) 
 	if err != nil {
 		return nil, fmt.Errorf("store: list schedules: %w", err)
 	}
-	defer rows.Close()
-	out := []store.Schedule{}
-	for rows.Next() {
-		var sc store.Schedule
+	out, err := collect(rows, func(r scanner) (sc store.Schedule, err error) {
 		var secs int64
-		if err := rows.Scan(&sc.Endpoint, &secs, timeScanner{&sc.UpdatedAt}); err != nil {
-			return nil, fmt.Errorf("store: list schedules: %w", err)
-		}
+		err = r.Scan(&sc.Endpoint, &secs, timeScanner{&sc.UpdatedAt})
 		sc.Every = time.Duration(secs) * time.Second
-		out = append(out, sc)
+		return sc, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: list schedules: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetRetrainPolicy creates, replaces or (both triggers zero) removes a
@@ -74,18 +72,16 @@ func (s *Store) RetrainPolicies(ctx context.Context) ([]store.RetrainPolicy, err
 	if err != nil {
 		return nil, fmt.Errorf("store: list retrain policies: %w", err)
 	}
-	defer rows.Close()
-	out := []store.RetrainPolicy{}
-	for rows.Next() {
-		var p store.RetrainPolicy
+	out, err := collect(rows, func(r scanner) (p store.RetrainPolicy, err error) {
 		var secs int64
-		if err := rows.Scan(&p.Endpoint, &p.MinLabels, &secs, timeScanner{&p.UpdatedAt}); err != nil {
-			return nil, fmt.Errorf("store: list retrain policies: %w", err)
-		}
+		err = r.Scan(&p.Endpoint, &p.MinLabels, &secs, timeScanner{&p.UpdatedAt})
 		p.Every = time.Duration(secs) * time.Second
-		out = append(out, p)
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: list retrain policies: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CountLabels counts endpoint's labels received at or after since.

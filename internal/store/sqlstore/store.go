@@ -110,6 +110,21 @@ FROM versions v JOIN datasets d ON d.id = v.dataset_id`
 // scanner is *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 
+// collect scans every row of rows with scan and closes rows; the slice is
+// empty, never nil, when there are no rows.
+func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 func scanVersion(r scanner) (store.Version, error) {
 	var v store.Version
 	err := r.Scan(&v.ID, &v.Dataset, &v.Version, &v.Kind, &v.ContentHash, &v.InputKey,
@@ -223,16 +238,11 @@ LEFT JOIN versions v ON v.dataset_id = d.id
 	if err != nil {
 		return nil, fmt.Errorf("store: list datasets: %w", err)
 	}
-	defer rows.Close()
-	ds := []store.Dataset{}
-	for rows.Next() {
-		var d store.Dataset
-		if err := rows.Scan(&d.ID, &d.Name, timeScanner{&d.CreatedAt}, &d.Latest, &d.LatestRows, &d.LatestBytes); err != nil {
-			return nil, fmt.Errorf("store: list datasets: %w", err)
-		}
-		ds = append(ds, d)
-	}
-	if err := rows.Err(); err != nil {
+	ds, err := collect(rows, func(sc scanner) (d store.Dataset, err error) {
+		err = sc.Scan(&d.ID, &d.Name, timeScanner{&d.CreatedAt}, &d.Latest, &d.LatestRows, &d.LatestBytes)
+		return d, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: list datasets: %w", err)
 	}
 	// Sorted here rather than by ORDER BY: PostgreSQL orders text by the
@@ -249,19 +259,10 @@ func (s *Store) queryVersions(ctx context.Context, where, parentsWhere string, a
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	vs := []store.Version{}
-	for rows.Next() {
-		v, err := scanVersion(rows)
-		if err != nil {
-			return nil, err
-		}
-		vs = append(vs, v)
-	}
-	if err := rows.Err(); err != nil {
+	vs, err := collect(rows, scanVersion)
+	if err != nil {
 		return nil, err
 	}
-	rows.Close()
 	if len(vs) == 0 {
 		return vs, nil
 	}
